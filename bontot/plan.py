@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bontot.errors import PlanError
 from bontot.models import Rating
@@ -118,9 +125,22 @@ class ClassificationRow(_Strict):
     four_good: bool
 
 
+PilotFamily = Literal["dang_bo_co_so", "chi_bo"]
+
+
 class PilotSettings(_Strict):
     rounding: Literal["ceil", "floor"]
-    min_percent: dict[Literal["dang_bo_co_so", "chi_bo"], Percent]
+    min_percent: dict[PilotFamily, Percent]
+
+    @field_validator("min_percent")
+    @classmethod
+    def _every_family(cls, value: dict[str, int]) -> dict[str, int]:
+        # III.2 sets a rate for both đảng bộ cơ sở and chi bộ; a missing one would only fail
+        # later, deep in the rules, as a KeyError.
+        missing = [f for f in ("dang_bo_co_so", "chi_bo") if f not in value]
+        if missing:
+            raise ValueError("thiếu tỷ lệ làm điểm cho: " + ", ".join(missing))
+        return value
 
 
 class ReviewRewards(_Strict):
@@ -128,6 +148,17 @@ class ReviewRewards(_Strict):
     require_registered: bool
     consecutive_four_good_years: Annotated[int, Field(ge=1, le=10)]
     ranking: list[RankKey] = Field(min_length=1)
+
+    @field_validator("ranking")
+    @classmethod
+    def _unit_code_last(cls, value: list[str]) -> list[str]:
+        # The unit code is unique: as the last key it settles every full tie, so the ranking
+        # never depends on input order and the report can say "xếp sau theo mã đơn vị".
+        if value and value[-1] != "unit_code":
+            raise ValueError(
+                "tiêu chí cuối cùng phải là unit_code (mã đơn vị) để không có đồng hạng"
+            )
+        return value
 
     @model_validator(mode="after")
     def _years_sorted(self) -> ReviewRewards:
@@ -239,7 +270,8 @@ class Plan(_Strict):
         return self.calendar.annual_evaluation[year]
 
 
-# Vietnamese wording for pydantic's error types; others fall back to pydantic's own text.
+# Vietnamese wording for pydantic's error types; any other type gets a Vietnamese generic text
+# (a clerk reads these messages: no English).
 _MESSAGES = {
     "missing": "thiếu khóa này",
     "extra_forbidden": "khóa không có trong mẫu kế hoạch (gõ sai tên?)",
@@ -249,6 +281,7 @@ _MESSAGES = {
     "bool_parsing": "phải là true hoặc false",
     "bool_type": "phải là true hoặc false",
     "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_from_datetime_inexact": "phải là ngày dạng YYYY-MM-DD",
     "date_parsing": "phải là ngày dạng YYYY-MM-DD",
     "date_type": "phải là ngày dạng YYYY-MM-DD",
     "string_type": "phải là chuỗi ký tự",
@@ -264,6 +297,12 @@ _MESSAGES = {
 }
 
 
+def _or(expected: str) -> str:
+    """pydantic's "'a', 'b' or 'c'" in Vietnamese: "'a', 'b' hoặc 'c'"."""
+    head, sep, last = expected.rpartition("' or '")
+    return f"{head}' hoặc '{last}" if sep else expected
+
+
 def _describe(err: dict[str, Any]) -> str:
     key = ".".join(str(p) for p in err["loc"]) or "(gốc)"
     kind = err["type"]
@@ -273,11 +312,11 @@ def _describe(err: dict[str, Any]) -> str:
     elif kind == "less_than_equal":
         text = f"phải nhỏ hơn hoặc bằng {ctx.get('le')}"
     elif kind in ("enum", "literal_error") and ctx.get("expected"):
-        text = f"giá trị không hợp lệ, phải là một trong: {ctx['expected']}"
+        text = f"giá trị không hợp lệ, phải là một trong: {_or(str(ctx['expected']))}"
     elif kind == "value_error":
         text = str(ctx.get("error", err["msg"]))
     else:
-        text = _MESSAGES.get(kind, err["msg"])
+        text = _MESSAGES.get(kind, f"giá trị không hợp lệ ({kind})")
     if "input" in err and kind not in ("missing", "model_type", "value_error"):
         shown = repr(err["input"])
         if len(shown) <= 60:
