@@ -179,8 +179,14 @@ def _rank(
         text += "; trong " if selected else "; ngoài "
         text += cap_text + "."
         ranked.append(
-            RankedUnit(rec.unit_code, place, rec.four_good_years(rules.years),
-                       rec.excellent_share, selected, text)
+            RankedUnit(
+                rec.unit_code,
+                place,
+                rec.four_good_years(rules.years),
+                rec.excellent_share,
+                selected,
+                text,
+            )
         )
     return tuple(ranked), ineligible
 
