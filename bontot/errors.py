@@ -74,3 +74,19 @@ class StoreError(BontotError):
     """The database refused or could not be reached."""
 
     exit_code = 6
+
+
+class ReadError(BontotError):
+    """A returned file that cannot be read (corrupt, encrypted, unknown kind ...)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, file: str = "") -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class OfficeError(BontotError):
+    """LibreOffice failed, hung past its time limit, or is not installed."""
+
+    exit_code = 8

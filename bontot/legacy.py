@@ -153,7 +153,7 @@ class _Evidence:
     """How the words of a text fare when read as one legacy encoding."""
 
     pro: int  # not Vietnamese as they stand, Vietnamese once decoded
-    strong: int  # of those: mix ASCII letters with codes and gain ư, ạ, đ ... ("ViÖt" -> "Việt")
+    strong: int  # of those, with 2+ ASCII letters or one and a symbol: "ViÖt", "®¬n"; not "på"
     con: int  # broken by decoding, or left with Latin-1 letters the encoding does not use
     words: int
     valid: int  # words that are Vietnamese syllables once decoded
@@ -171,6 +171,8 @@ def _evidence(text: str, enc: Literal["tcvn3", "vni"]) -> _Evidence:
             continue  # abbreviations: QĐ/HU, TW, UBND
         decoded = decode(token)
         ok = is_vietnamese_syllable(decoded)
+        if decoded.isupper() and not ok:
+            continue  # abbreviations with legacy letters: §K (ĐK), Q§ (QĐ)
         words += 1
         valid += ok
         if token.isascii():
@@ -180,8 +182,9 @@ def _evidence(text: str, enc: Literal["tcvn3", "vni"]) -> _Evidence:
             con += 1
         elif not is_vietnamese_syllable(token):
             pro += 1
-            ascii_mix = any(c.isascii() for c in token)
-            strong += bool(ascii_mix and _UNICODE_ONLY.search(decoded))
+            ascii_letters = sum(c.isascii() for c in token)
+            symbol = any(not c.isalpha() for c in token)
+            strong += ascii_letters >= 2 or ascii_letters == 1 and symbol
     return _Evidence(pro, strong, con, words, valid)
 
 

@@ -19,6 +19,8 @@ TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, n�
 _ACUTE, _DOT = "\u0301", "\u0323"
 
 _LETTERS = frozenset("abcdeghiklmnopqrstuvxyđăâêôơư")
+_VOWELS = "aăâeêioôơuưy"
+_MARKED = frozenset("ăâêôơư")
 _ONSETS = (
     "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr",
     "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
@@ -90,33 +92,52 @@ def _parse(word: str) -> tuple[str, str] | None:
             continue
         if rest in _RHYMES:
             return onset, rest
-        if onset == "gi" and "i" + rest in _RHYMES:  # giếng = gi + iêng
+        if onset == "gi" and rest[0] in _VOWELS and "i" + rest in _RHYMES:  # giếng = gi + iêng
             return onset, rest
         if onset == "qu" and "u" + rest in _RHYMES:  # quỳnh = qu + uynh
             return onset, rest
     return None
 
 
+def _tone_slots(onset: str, rhyme: str) -> tuple[int, ...]:
+    """Where the tone may stand (indexes in the syllable), by the placement rules.
+
+    A vowel with its own mark (ê, ơ ...) takes it, the last one of ươ; a lone vowel takes it;
+    before a final consonant the last vowel; open oa/oe/uy either vowel (both styles are
+    written); other open pairs the first vowel (mùa, kìa, hai), triples the middle one (ngoài).
+    """
+    count = len(rhyme) - len(rhyme.lstrip(_VOWELS))
+    vowels, start = rhyme[:count], len(onset)
+    marked = [i for i, v in enumerate(vowels) if v in _MARKED]
+    if marked:
+        return (start + marked[-1],)
+    if count == 1:
+        return (start,)
+    if count < len(rhyme):
+        return (start + count - 1,)
+    if vowels in ("oa", "oe", "uy"):
+        return (start, start + 1)
+    return (start + 1,) if count == 3 else (start,)
+
+
 def is_vietnamese_syllable(word: str) -> bool:
     """Whether ``word`` can be one written Vietnamese syllable (onset, rhyme, at most one tone).
 
-    Checks spelling shape, not the dictionary: "Cộng", "khuỷu", "giếng", "quý" are syllables;
-    "Internet", "été", "ViÖt" and "tốt" without its tone ("tot") are not.
+    Checks spelling shape, not the dictionary: "Cộng", "khuỷu", "giếng", "quý", "hoà" and "hòa"
+    are syllables; "Internet", "été", "ViÖt", "maõ" (tone on the wrong vowel) and "tot" (a
+    syllable closed by p, t, c, ch takes sắc or nặng) are not.
     """
-    word = nfc(word).lower()
-    bases, tones = [], []
-    for ch in word:
-        base, tone = split_tone(ch)
-        bases.append(base)
-        tones.append(tone)
-    tone = "".join(tones)
-    untoned = "".join(bases)
-    if not untoned or len(tone) > 1 or not set(untoned) <= _LETTERS:
+    split = [split_tone(ch) for ch in nfc(word).lower()]
+    untoned = "".join(base for base, _ in split)
+    toned = [i for i, (_, tone) in enumerate(split) if tone]
+    if len(split) != len(untoned) or len(toned) > 1 or not set(untoned) <= _LETTERS:
         return False
     parsed = _parse(untoned)
     if parsed is None:
         return False
-    # A syllable closed by p, t, c, ch only takes sắc or nặng.
+    tone = split[toned[0]][1] if toned else ""
+    if len(tone) > 1 or toned and toned[0] not in _tone_slots(*parsed):
+        return False
     return not parsed[1].endswith(_STOP_CODAS) or tone in (_ACUTE, _DOT)
 
 

@@ -30,9 +30,7 @@ from bontot.text import nfc
 from bontot.vnformat import upper_vi
 
 TONES = ["", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"]
-LOWER = [
-    unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in TONES
-] + ["đ"]
+LOWER = [unicodedata.normalize("NFC", v + t) for v in "aăâeêioôơuưy" for t in TONES] + ["đ"]
 ALPHABET = "".join(LOWER) + "".join(upper_vi(c) for c in LOWER)  # 73 + 73 letters
 TCVN3_CAPITALS = "ĂÂÊÔƠƯĐ"
 
@@ -47,7 +45,7 @@ SENTENCES = [
     "Số vụ việc tồn đọng, khiếu nại phức tạp, vượt cấp",
     "Thực hiện tốt công tác tư tưởng, tổ chức, kiểm tra, giám sát",
     "Ba Tơ, ngày 15 tháng 12 năm 2024",
-    "Quyết định công nhận \"chi bộ bốn tốt\", \"đảng bộ cơ sở bốn tốt\" năm 2025",
+    'Quyết định công nhận "chi bộ bốn tốt", "đảng bộ cơ sở bốn tốt" năm 2025',
     "ĐẢNG BỘ TỈNH QUẢNG NGÃI – HUYỆN ỦY BA TƠ",
     "Ông Đỗ Văn Khỏe, Bà Lữ Thị Ửng, Ỷ Lan, Ỵ Ỳ Ý Ỹ Ẽ Ẫ Ẵ Ữ",
 ]
@@ -216,6 +214,8 @@ ORDINARY = [
     "Jag bor på en ö", "Så är det", "São Paulo", "Nº 5, 1ª edição", "El niño está aquí",
     "¿Qué pasa?", "¡Hola!", "Jalapeño", "piñata", "Copyright © 2024", "Microsoft® Word™",
     "10 °C ± 2", "½ cup of sugar", "3 × 4 = 12", "“Quoted” — dashes – and … ellipses",
+    "Ça va très bien", "À bientôt", "Malmö", "Reykjavík", "Pokémon", "Bogotá", "Tête-à-tête",
+    "× ÷ ± ° ¶ § © ® ¬ µ ·",
 ]  # fmt: skip
 
 
