@@ -19,7 +19,8 @@ from rich.table import Table
 from bontot.errors import BontotError, InputError
 
 app = typer.Typer(
-    help="bontot: phong trào thi đua \u201cchi bộ bốn tốt\u201d, \u201cđảng bộ cơ sở bốn tốt\u201d.",
+    help="bontot: phong trào thi đua \u201cchi bộ bốn tốt\u201d,"
+    " \u201cđảng bộ cơ sở bốn tốt\u201d.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -137,6 +138,28 @@ def assess_data(data: Any, plan_path: Path | None, kind: str | None) -> dict[str
     return doc
 
 
+def assess_form_file(file: Path, plan_path: Path | None, kind: str | None) -> dict[str, Any]:
+    """Read a returned form file, then assess it; say so when the reading needs review."""
+    from bontot.plan import default_plan_path, load_plan
+    from bontot.validation import ValidationContext, validate
+    from parsers import parse_file
+
+    forms = [f for f in parse_file(file) if f.form_code == "02-TDG"]
+    if not forms:
+        others = parse_file(file)
+        why = "; ".join(p.message for f in others for p in f.problems) or "không có Mẫu 02-TĐG"
+        raise InputError(f"Không đọc được báo cáo tự đánh giá trong tệp {file.name}: {why}")
+    plan = load_plan(plan_path or default_plan_path())
+    form = validate(forms[0], ValidationContext(plan=plan, tree=None))
+    doc = assess_data(form.to_json(), plan_path, kind)
+    doc["needs_review"] = form.needs_review
+    doc["problems"] = [p.to_json() for p in form.problems]
+    if form.needs_review:
+        message = "Bản đọc cần người kiểm tra lại trước khi dùng kết quả."
+        doc["flags"].insert(0, {"code": "needs_review", "message": message})
+    return doc
+
+
 @app.command()
 def assess(
     file: Annotated[Path, typer.Argument(help="Mẫu 02-TĐG dạng JSON (hoặc - để đọc stdin).")],
@@ -148,7 +171,10 @@ def assess(
     from bontot.models import CRITERION_NAMES, Rating
 
     try:
-        doc = assess_data(_read_json_input(file), plan, kind)
+        if _is_json_file(file):
+            doc = assess_data(_read_json_input(file), plan, kind)
+        else:
+            doc = assess_form_file(file, plan, kind)
     except BontotError as exc:
         _fail(exc)
     if as_json:
@@ -264,6 +290,92 @@ def evaluate(
     out.print(f"Đã lưu {run.saved} kết quả mới, {run.unchanged} kết quả không đổi.")
 
 
+def _is_json_file(path: Path) -> bool:
+    if str(path) == "-":
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(64).lstrip()
+    except OSError:
+        return False
+    return head[:1] in (b"{", b"[")
+
+
+@app.command()
+def parse(
+    files: Annotated[list[Path], typer.Argument(help="Các tệp phiếu (Word, PDF, ảnh).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Mỗi phiếu một dòng JSON.")] = False,
+) -> None:
+    """Đọc phiếu: in các trường đọc được, độ tin cậy và các vấn đề của từng phiếu."""
+    from parsers import parse_file
+
+    for file in files:
+        for form in parse_file(file):
+            if as_json:
+                print(json.dumps(form.to_json(), ensure_ascii=False), flush=True)
+            else:
+                _print_form(form)
+
+
+def _print_form(form: Any) -> None:
+    title = {"01-DK": "Mẫu 01-ĐK", "02-TDG": "Mẫu 02-TĐG"}.get(form.form_code or "", "?")
+    state = "[yellow]cần kiểm tra[/]" if form.needs_review else "[green]đọc tốt[/]"
+    out.print(f"[bold]{form.file}[/] — {title} ({form.source or 'không rõ'}) — {state}")
+    for key, fv in form.fields.items():
+        out.print(f"    {key}: {fv.value!r}  (tin cậy {fv.confidence:.2f})", highlight=False)
+    for p in form.problems:
+        mark = "[red]Lỗi[/]" if p.level == "error" else "[yellow]Lưu ý[/]"
+        out.print(f"    {mark}: {p.message}", highlight=False)
+
+
+@app.command()
+def intake(workspace: WorkspaceArg) -> None:
+    """Đọc mọi phiếu trong inbox/: lưu bản gốc, kiểm tra, lưu số liệu rồi xét kết quả."""
+    from bontot.intake import run_intake
+    from bontot.service import evaluate_workspace
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        with _progress() as bar:
+            task = bar.add_task("Đang đọc phiếu", total=None)
+            report = run_intake(
+                ws, lambda d, i, n: bar.update(task, description=d[:40], completed=i, total=n)
+            )
+        run = evaluate_workspace(ws, sorted(report.years)) if report.years else None
+    except BontotError as exc:
+        _fail(exc)
+    _print_intake(report, run)
+
+
+def _print_intake(report: Any, run: Any) -> None:
+    labels = {"stored": "đã lưu", "review": "[yellow]cần kiểm tra[/]",
+              "duplicate": "trùng, bỏ qua", "skipped": "để lần sau"}
+    table = Table(title="Kết quả đọc hộp thư đến", title_justify="left")
+    for col in ("Tệp", "Phiếu", "Đơn vị", "Năm", "Kết quả", "Ghi chú"):
+        table.add_column(col)
+    for o in report.outcomes:
+        if not o.forms:
+            table.add_row(o.name, "", "", "", labels[o.status], o.note)
+        for f in o.forms:
+            values = f.values()
+            result = ""
+            code, year = values.get("unit_code"), values.get("year")
+            if run is not None and year in run.results and code in run.results[year]:
+                res = run.results[year][code]
+                result = "bốn tốt" if res.four_good else res.rating.label
+            problems = "; ".join(p.message for p in f.problems[:2])
+            table.add_row(o.name, f.form_code or "?", str(code or ""), str(year or ""),
+                          f"{labels[o.status]} {result}".strip(), problems)
+    out.print(table)
+    out.print(
+        f"Đã lưu {report.count('stored')} tệp, {report.count('review')} tệp cần kiểm tra"
+        f" (xem thư mục review/), {report.count('duplicate')} tệp trùng,"
+        f" {report.count('skipped')} tệp để lần sau.",
+        highlight=False,
+    )
+
+
 @app.command()
 def demo(
     directory: WorkspaceArg,
@@ -275,8 +387,9 @@ def demo(
     try:
         ws = init_workspace(directory)
         counts = load_demo(ws, ws.root / "roster.xlsx")
+        units = counts["added"] + counts["changed"] + counts["unchanged"]
         out.print(
-            f"Vùng làm việc mẫu: {ws.root} — {counts['added'] + counts['changed'] + counts['unchanged']}"
+            f"Vùng làm việc mẫu: {ws.root} — {units}"
             f" tổ chức đảng, {counts['registrations']} phiếu đăng ký,"
             f" {counts['assessments']} báo cáo năm."
         )

@@ -16,12 +16,15 @@ double-byte table), cross-checked against xvnkb's ``tcvn.h``/``vni.h``.
   letters are single characters ("ñ", "ô", "ö", "ò", "î").
 
 Detection works per run (one font): call it on each run's text with the run's font name.
+Without font names, detect on a whole paragraph or document: single words can be ambiguous.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from typing import Literal
 
 from bontot.errors import InputError
@@ -84,7 +87,7 @@ _VNI_RE = re.compile("|".join(sorted(map(re.escape, VNI_TO_UNICODE), key=len, re
 
 # Letters only Unicode Vietnamese has: a legacy text read as cp1252 can never contain them.
 _UNICODE_ONLY = re.compile("[ĂăĐđĨĩŨũƠơƯư\u1ea0-\u1ef9\u0300-\u036f]")
-_TCVN3_FONT = re.compile(r"^(\.vn|vn[A-Z])", re.IGNORECASE)
+_TCVN3_FONT = re.compile(r"^(?:\.[Vv][Nn]|Vn[A-Z][a-z])")  # .VnTime, .VNTIMEH, VnArial; not VNF-*
 _VNI_FONT = re.compile(r"^vni[-_ ]?[a-z]", re.IGNORECASE)
 
 
@@ -139,7 +142,11 @@ def unicode_to_vni(s: str, *, lossy: bool = False) -> str:
     return _encode(s, _VNI_ENCODE, _VNI_CODES, "VNI", lossy)
 
 
-_DECODERS = {"tcvn3": tcvn3_to_unicode, "tcvn3h": tcvn3h_to_unicode, "vni": vni_to_unicode}
+_DECODERS: dict[str, Callable[[str], str]] = {
+    "tcvn3": tcvn3_to_unicode,
+    "tcvn3h": tcvn3h_to_unicode,
+    "vni": vni_to_unicode,
+}
 _WORDS = {
     "tcvn3": re.compile(r"(?:[^\W\d_]|[" + re.escape("".join(TCVN3_TO_UNICODE)) + "])+"),
     "vni": re.compile(r"[^\W\d_]+"),
@@ -166,7 +173,8 @@ class _Evidence:
 def _evidence(text: str, enc: Literal["tcvn3", "vni"]) -> _Evidence:
     decode = _DECODERS[enc]
     pro = strong = con = words = valid = 0
-    for token in _WORDS[enc].findall(text)[:_MAX_WORDS]:
+    for match in islice(_WORDS[enc].finditer(text), _MAX_WORDS):
+        token = match.group()
         if token.isascii() and token.isupper():
             continue  # abbreviations: QĐ/HU, TW, UBND
         decoded = decode(token)
@@ -194,17 +202,18 @@ def _font_encoding(font_name: str) -> Encoding | None:
     if _VNI_FONT.match(name):
         return "vni"
     if _TCVN3_FONT.match(name):
-        return "tcvn3h" if name.endswith("H") or name.endswith("h") and name.islower() else "tcvn3"
+        caps = name.endswith("H") or (name.islower() and name.endswith("h"))
+        return "tcvn3h" if caps else "tcvn3"
     return None
 
 
 def _guess(text: str) -> Encoding | None:
     """The encoding whose decoding turns the text into Vietnamese, when one clearly does."""
-    found = []
-    for enc in ("tcvn3", "vni"):
-        evidence = _evidence(text, enc)
+    found: list[tuple[int, Literal["tcvn3", "vni"]]] = []
+    for candidate in ("tcvn3", "vni"):
+        evidence = _evidence(text, candidate)
         if evidence.convincing:
-            found.append((evidence.pro - evidence.con, enc))
+            found.append((evidence.pro - evidence.con, candidate))
     if not found:
         return None
     enc = max(found)[1]
@@ -220,7 +229,9 @@ def detect_legacy(text: str, font_name: str | None = None) -> Encoding | None:
     A ``.Vn…`` or ``VNI-…`` font name decides; without one (or with a Unicode font, which old
     documents keep in their styles) the words decide: a text is legacy only when decoding turns
     its words into Vietnamese syllables.  Letters that only Unicode has (ư, ạ, đ, combining
-    marks) rule legacy out, whatever the font says.
+    marks) rule legacy out, whatever the font says.  One or two words are often ambiguous
+    ("Chi bé" is also good Unicode): without font names, decide on a whole paragraph or
+    document and convert its runs with that answer.
     """
     text = require_text(text)
     if _UNICODE_ONLY.search(text):

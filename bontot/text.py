@@ -68,12 +68,16 @@ def nfc(s: str) -> str:
     return unicodedata.normalize("NFC", require_text(s))
 
 
-@lru_cache(maxsize=4096)
 def split_tone(ch: str) -> tuple[str, str]:
     """One letter -> (the letter without its tone mark, the tone mark or "").
 
     Keeps case and the vowel marks (â, ă, ơ, ư ...): split_tone("Ệ") == ("Ê", "\\u0323").
     """
+    return _split_tone(require_text(ch, "chữ cái"))
+
+
+@lru_cache(maxsize=4096)
+def _split_tone(ch: str) -> tuple[str, str]:
     parts = unicodedata.normalize("NFD", ch)
     tone = "".join(c for c in parts if c in TONE_MARKS)
     base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
@@ -127,7 +131,7 @@ def is_vietnamese_syllable(word: str) -> bool:
     are syllables; "Internet", "été", "ViÖt", "maõ" (tone on the wrong vowel) and "tot" (a
     syllable closed by p, t, c, ch takes sắc or nặng) are not.
     """
-    split = [split_tone(ch) for ch in nfc(word).lower()]
+    split = [_split_tone(ch) for ch in nfc(word).lower()]
     untoned = "".join(base for base, _ in split)
     toned = [i for i, (_, tone) in enumerate(split) if tone]
     if len(split) != len(untoned) or len(toned) > 1 or not set(untoned) <= _LETTERS:
@@ -136,18 +140,19 @@ def is_vietnamese_syllable(word: str) -> bool:
     if parsed is None:
         return False
     tone = split[toned[0]][1] if toned else ""
-    if len(tone) > 1 or toned and toned[0] not in _tone_slots(*parsed):
+    if len(tone) > 1 or (toned and toned[0] not in _tone_slots(*parsed)):
         return False
     return not parsed[1].endswith(_STOP_CODAS) or tone in (_ACUTE, _DOT)
 
 
 def _retone(token: str, first: bool) -> str:
     """Move the tone inside an open oa/oe/uy rhyme to its first or second vowel."""
-    split = [split_tone(ch) for ch in token]
+    split = [_split_tone(ch) for ch in token]
+    untoned = "".join(base for base, _ in split)
     toned = [i for i, (_, tone) in enumerate(split) if tone]
-    if len(toned) != 1:
+    if len(toned) != 1 or len(untoned) != len(token):
         return token
-    parsed = _parse("".join(base for base, _ in split).lower())
+    parsed = _parse(untoned.lower())
     if parsed is None or parsed[0] == "qu" or parsed[1] not in ("oa", "oe", "uy"):
         return token  # quý, quả, giá, hoàn, thuyết ... have one placement only
     lead = len(parsed[0])

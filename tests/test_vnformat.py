@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
@@ -123,22 +124,22 @@ def test_percent(num: int, den: int, places: int, expected: str) -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: number(1.5),
+        lambda: number(1.5),  # type: ignore[arg-type]
         lambda: number(True),
-        lambda: number("12"),
+        lambda: number("12"),  # type: ignore[arg-type]
         lambda: decimal(float("nan")),
         lambda: decimal(float("inf")),
         lambda: decimal(Decimal("sNaN")),
         lambda: decimal(Decimal("1E+500")),
-        lambda: decimal("12,5"),
+        lambda: decimal("12,5"),  # type: ignore[arg-type]
         lambda: decimal(1.5, places=-1),
-        lambda: decimal(1.5, places=1.0),
-        lambda: percent(1.0, 2),
-        lambda: percent(1, None),
+        lambda: decimal(1.5, places=1.0),  # type: ignore[arg-type]
+        lambda: percent(1.0, 2),  # type: ignore[arg-type]
+        lambda: percent(1, None),  # type: ignore[arg-type]
         lambda: number(10**200),
     ],
 )
-def test_numbers_refuse_with_a_typed_error(call) -> None:  # noqa: ANN001
+def test_numbers_refuse_with_a_typed_error(call: Callable[[], object]) -> None:
     with pytest.raises(InputError):
         call()
 

@@ -94,7 +94,7 @@ class RankedUnit:
             "unit_code": self.unit_code,
             "place": self.place,
             "four_good_years": self.four_good_years,
-            "excellent_share": f"{self.excellent_share.numerator}/{self.excellent_share.denominator}",
+            "excellent_share": str(self.excellent_share),
             "selected": self.selected,
             "reason": self.reason,
         }
