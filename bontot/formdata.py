@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bontot.errors import InputError
-from bontot.models import ASSESSMENT_LABELS, UNIT_KIND_LABELS, UnitKind
+from bontot.models import ASSESSMENT_LABELS, UNIT_KIND_LABELS, UNIT_TYPE_LABELS, UnitKind
 
 INT = "int"
 YESNO = "yesno"  # Có / Không
@@ -66,6 +66,19 @@ COMMON_TYPES: dict[str, str] = {
     "signed_place": TEXT,
 }
 
+# Mẫu 01-ĐK keys → type (forms.md); the commitments are free text kept as written.
+REGISTRATION_TYPES: dict[str, str] = {
+    "unit_type": CHOICE,
+    "members_total": INT,
+    "sub_cells_total": INT,
+    "title_registered": CHOICE,
+    "admission_target": INT,
+    "commit_t1": TEXT,
+    "commit_t2": TEXT,
+    "commit_t3": TEXT,
+    "commit_t4": TEXT,
+}
+
 CHOICES: dict[str, dict[str, str]] = {
     "form_code": {"Mẫu 01-ĐK": "01-DK", "Mẫu 02-TĐG": "02-TDG"},
     "unit_kind": {
@@ -78,6 +91,11 @@ CHOICES: dict[str, dict[str, str]] = {
         "Hoàn thành tốt nhiệm vụ": "hoan_thanh_tot",
         "Hoàn thành nhiệm vụ": "hoan_thanh",
         "Không hoàn thành nhiệm vụ": "khong_hoan_thanh",
+    },
+    "unit_type": {label: t.value for t, label in UNIT_TYPE_LABELS.items()},
+    "title_registered": {
+        "Chi bộ bốn tốt": "chi_bo_bon_tot",
+        "Đảng bộ cơ sở bốn tốt": "dang_bo_co_so_bon_tot",
     },
 }
 
@@ -99,7 +117,7 @@ def coerce(key: str, kind: str, value: Any) -> Any:
             raise InputError(f"\u201c{label}\u201d phải là số nguyên, không phải có/không.")
         if isinstance(value, int):
             number = value
-        elif isinstance(value, str) and value.strip().isdigit():
+        elif isinstance(value, str) and value.strip().isdecimal():
             number = int(value.strip())
         else:
             raise InputError(f"\u201c{label}\u201d phải là số nguyên (đang là {value!r}).")
