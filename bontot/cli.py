@@ -404,6 +404,54 @@ def demo(
     out.print(f"Đã lưu {run.saved} kết quả mới, {run.unchanged} kết quả không đổi.")
 
 
+@app.command()
+def forms(
+    workspace: WorkspaceArg,
+    form: Annotated[
+        str, typer.Option("--form", help="Mẫu: 01 (đăng ký) hoặc 02 (tự đánh giá).")
+    ] = "02",
+    year: Annotated[int | None, typer.Option(help="Năm đánh giá (Mẫu 02).")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Chỉ lập cho đơn vị có mã này (lặp lại được).")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Lập cả bản PDF.")] = True,
+    blank: Annotated[bool, typer.Option("--blank", help="Lập một mẫu trống.")] = False,
+) -> None:
+    """Lập biểu mẫu (Mẫu 01-ĐK, Mẫu 02-TĐG) điền sẵn cho từng đơn vị, dạng .docx và .pdf."""
+    from bontot.forms import form_info, render_blank, render_forms
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        info = form_info(form)
+        if blank:
+            path = render_blank(ws, form, year, pdf=pdf)
+            out.print(f"Đã lập {info.printed} trống: {path}", highlight=False)
+            if pdf:
+                out.print(f"Bản PDF: {path.with_suffix('.pdf')}", highlight=False)
+            return
+        with _progress() as bar:
+            task = bar.add_task(f"Đang lập {info.printed}", total=None)
+            paths = render_forms(
+                ws,
+                form,
+                year,
+                unit,
+                pdf=pdf,
+                progress=lambda d, i, n: bar.update(task, description=d, completed=i, total=n),
+            )
+    except BontotError as exc:
+        _fail(exc)
+    folders = sorted({p.parent for p in paths})
+    out.print(f"Đã lập {len(paths)} {info.printed} (.docx) trong {len(folders)} thư mục:")
+    for folder in folders:
+        count = sum(1 for p in paths if p.parent == folder)
+        out.print(f"  {folder}: {count} tệp", highlight=False)
+    if pdf:
+        made = sum(1 for p in paths if p.with_suffix(".pdf").is_file())
+        out.print(f"Bản PDF: {made} tệp, đặt cạnh mỗi tệp .docx.")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point usable from code and tests: returns the exit code."""
     try:

@@ -8,12 +8,14 @@ file: a file that cannot be read gives one ParsedForm with a Vietnamese error an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from parsers.base import Layout, ParsedForm, unreadable
 
 Reader = Callable[[Path], Layout]
+log = logging.getLogger(__name__)
 
 # name → reader; filled by parsers.registry (imports each reader module lazily).
 READERS: dict[str, Reader] = {}
@@ -42,6 +44,10 @@ def parse_file(path: str | Path) -> list[ParsedForm]:
         forms = extract_forms(layout)
     except BontotError as exc:
         return [unreadable(path.name, exc.message)]
+    except Exception as exc:  # a reader's bug must not stop the batch; the file goes to review
+        log.exception("reading %s failed", path.name)
+        return [unreadable(path.name, f"Lỗi chương trình khi đọc tệp ({type(exc).__name__});"
+                                      " tệp được chuyển sang kiểm tra thủ công.")]
     return [_with_file(f, path.name) for f in forms]
 
 

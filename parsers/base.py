@@ -51,6 +51,8 @@ class Layout:
     qr_payloads: tuple[tuple[int, str], ...] = ()  # (page, payload) of each QR code found
     notes: tuple[str, ...] = ()  # what the reader did (converted from TCVN3, page OCR'd ...)
     page_images: dict[int, str] = field(default_factory=dict)  # page → path of its image
+    # pages (0-based) whose text layer is missing or cannot be trusted; the scan path OCRs them
+    needs_ocr: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

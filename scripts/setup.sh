@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages (Debian names).  python3-venv/pip: the virtual environment.
-APT_PACKAGES=(python3 python3-venv python3-pip)
+# System packages (Debian names).  python3-venv/pip: the virtual environment; LibreOffice
+# (headless, no GUI) converts .doc and writes PDFs; Liberation fonts are metric-compatible with
+# Times New Roman, which the Party's document format asks for.
+APT_PACKAGES=(python3 python3-venv python3-pip libreoffice-writer-nogui fonts-liberation2
+  fonts-dejavu-core)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
