@@ -283,19 +283,31 @@ def _exclusive(ws: Workspace) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def run_intake(ws: Workspace, progress: Progress | None = None) -> IntakeReport:
-    """Read every settled file of the inbox; whatever one file does, the batch goes on."""
+def run_intake(
+    ws: Workspace, progress: Progress | None = None, files: list[Path] | None = None
+) -> IntakeReport:
+    """Read every settled file of the inbox (or just ``files``, which must lie in it); whatever
+    one file does, the batch goes on."""
     with _exclusive(ws):
-        return _run_intake(ws, progress)
+        return _run_intake(ws, progress, files)
 
 
-def _run_intake(ws: Workspace, progress: Progress | None) -> IntakeReport:
+def _inside_inbox(ws: Workspace, files: list[Path]) -> list[Path]:
+    inbox = ws.inbox.resolve()
+    return [p for p in files if p.resolve().is_relative_to(inbox) and p.is_file()]
+
+
+def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | None) -> IntakeReport:
     plan = ws.plan()
     store = st.open_store(ws.database_url)
     with store.session() as s:
         units = st.load_units(s)
     tree = RosterTree(units) if units else None
     ready, waiting = inbox_files(ws)
+    if files is not None:
+        wanted = {p.resolve() for p in _inside_inbox(ws, files)}
+        ready = [p for p in ready if p.resolve() in wanted]
+        waiting = [p for p in waiting if p.resolve() in wanted]
     report = IntakeReport()
     for i, path in enumerate(ready):
         try:
