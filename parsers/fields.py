@@ -157,6 +157,10 @@ def _reading_order(blocks: tuple[TextBlock, ...]) -> list[TextBlock]:
     out: list[TextBlock] = []
     for page in sorted(pages):
         found = pages[page]
+        if any(b.kind == "line" for b in found):
+            # An OCR reader gave its own lines and their words: read each text once, by line
+            # (Tesseract's lines follow a curved photo better than grouping words by height).
+            found = [b for b in found if b.kind != "word"]
         loose = [b for b in found if b.kind == "word" and b.bbox is not None]
         if loose:
             found = [b for b in found if b not in loose] + _word_lines(loose)

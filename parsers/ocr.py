@@ -6,14 +6,15 @@ missing Vietnamese model, a crash or a page that runs past its time limit become
 a batch.
 
 Tesseract is run directly (``tesseract stdin stdout ... tsv``) rather than through OCRmyPDF: we
-need word boxes and confidences, not a searchable PDF, and OCRmyPDF's per-page overhead
-(rasterising, PDF assembly) tripled the time per page here, while its rotation step (Tesseract
-OSD) left an upside-down form page unturned at its default threshold.  Page orientation and
+need word boxes and confidences, not a searchable PDF.  OCRmyPDF 17 took 6.9 s for a one-page
+form that Tesseract alone reads in 1-2 s (rasterising, PDF assembly), 9 s a page with
+``rotate_pages``/``deskew``, and its rotation step (Tesseract OSD, 1.1-1.6 s a page by itself)
+left an upside-down form page unturned at its default threshold.  Page orientation and
 skew are found by ``parsers.scan_reader`` from the pixels, at a fraction of OSD's cost.
 
 Each Tesseract process runs with ``OMP_THREAD_LIMIT=1``: its OpenMP threads only fight each
-other on a small machine (about four times slower per page on 2 cores); the pages of a file run
-in parallel processes instead.
+other on a small machine (2.5-4 times slower per page on 2 cores); the pages of a file run in
+parallel processes instead.
 """
 
 from __future__ import annotations

@@ -24,7 +24,8 @@ CORNER_HEIGHT = 0.25  # share of the page height
 CORNERS = (("top-right", 1, 0), ("top-left", 0, 0), ("bottom-right", 1, 1),
            ("bottom-left", 0, 1))
 
-_FORMATS = (zxingcpp.BarcodeFormat.QRCodeModel1, zxingcpp.BarcodeFormat.QRCodeModel2)
+_FORMATS = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCodeModel1,
+                                    zxingcpp.BarcodeFormat.QRCodeModel2])
 # zxing-cpp reports a model 2 code as the family ("QRCode"); these two are refused all the same
 _NOT_QR = (zxingcpp.BarcodeFormat.MicroQRCode, zxingcpp.BarcodeFormat.RMQRCode)
 

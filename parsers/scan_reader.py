@@ -4,17 +4,22 @@ Most returned forms are printed, filled in, stamped and scanned, or photographed
 Each page goes through the same stages, the pages of a file in parallel threads (each running
 one single-threaded Tesseract process):
 
-1. **scale**: to about 300 dpi (Tesseract's best); a photo that says nothing believable about
-   its resolution is taken to be an A4 page filling the frame;
-2. **QR**: corners first (``parsers.qr``); a code found also says which way the page is turned;
-3. **orientation and skew** from the pixels: the direction that makes the ink's projection
+1. **scale**: a page finer than 360 dpi is brought down to 300, one coarser than 150 blown up to
+   200, anything between read as it is (a 200 dpi scan read as well as when blown up to 300, in
+   half the time); a photo that says nothing believable about its resolution is taken to be an
+   A4 page filling the frame;
+2. **ink**: each pixel compared with the paper around it, so that shadows and uneven light on a
+   phone photo do not reach Tesseract;
+3. **QR**: corners first (``parsers.qr``); a code found also says which way the page is turned,
+   and is painted out before OCR;
+4. **orientation and skew** from the pixels: the direction that makes the ink's projection
    profile sharpest gives the text lines' axis and skew; ascenders, capitals and Vietnamese
    diacritics make lines heavier above their core than below, which tells up from down.  That
    takes ~0.1 s a page where Tesseract's OSD took 1-1.5 s and was less sure;
-4. **OCR** of the upright, straightened page (``parsers.ocr``); a page that reads badly is read
+5. **OCR** of the upright, straightened page (``parsers.ocr``); a page that reads badly is read
    once more turned the other way and the better reading kept, so a wrong guess in step 3
    costs time, not the page;
-5. **blocks**: Tesseract's lines (split at wide gaps, like ``parsers.pdf_reader``) and words,
+6. **blocks**: Tesseract's lines (split at wide gaps, like ``parsers.pdf_reader``) and words,
    boxes in points (72 per inch) from the top left of the upright page, with Tesseract's
    confidences; the page image as OCR'd is kept as a PNG so that a field can be shown to the
    clerk who confirms it.
@@ -36,12 +41,13 @@ import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps, ImageSequence
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from bontot.errors import ReadError
 from parsers.base import Layout, TextBlock
@@ -61,6 +67,18 @@ POOR_BELOW = 0.60  # mean word confidence under which the clerk is told the page
 BORDER_CHARS = "|¦│┃"  # table borders Tesseract reads as letters
 INK_SHARE = 0.65  # darker than this share of the surrounding paper is ink
 QR_PREFIX = "BT1|"  # our templates' QR codes, printed upright
+NOISE_BELOW = 0.5  # a word with no letter or digit read less surely than this is a speck
+# Word pairs Tesseract (vie) misreads on these forms, with no other reading in Vietnamese:
+# (read, read) → (fixed, fixed, "name"); "name" only mends the pair where a name follows it or
+# the line ends, since "chỉ bộ phận ..." ("only the department") is good Vietnamese.
+SLIPS: dict[tuple[str, str], tuple[str, str, str | None]] = {
+    ("Chỉ", "bộ"): ("Chi", "bộ", "name"),
+    ("CHỈ", "BỘ"): ("CHI", "BỘ", None),
+    ("Đảng", "bệ"): ("Đảng", "bộ", None),
+    ("đảng", "bệ"): ("đảng", "bộ", None),
+    ("ĐẢNG", "BỆ"): ("ĐẢNG", "BỘ", None),
+}
+MAX_RENDER_PIXELS = 36_000_000  # a PDF page is rendered no larger (A3 at 300 dpi is 17.4 M)
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,12 @@ class ScanSettings:
     cache_dir: str | None = None  # where page images go; None: <tmp>/bontot-pages
     max_pixels: int = Image.MAX_IMAGE_PIXELS or 89_478_485  # larger images are refused
     max_pages: int = 500
+
+    def __post_init__(self) -> None:
+        if not 100 <= self.dpi <= 600:
+            raise ValueError(f"dpi {self.dpi}: Tesseract reads best at 200-400")
+        if self.timeout <= 0 or (self.jobs is not None and self.jobs < 1):
+            raise ValueError("timeout must be positive and jobs at least 1")
 
     @classmethod
     def resolve(cls, value: ScanSettings | Mapping[str, Any] | None) -> ScanSettings:
@@ -116,16 +140,19 @@ def read_image(path: str | Path, settings: ScanSettings | Mapping[str, Any] | No
     path = Path(path)
     conf = ScanSettings.resolve(settings)
     version = check_tesseract(conf.lang).version
-    frames = _image_pages(path, conf)
-    results = _run_pages(iter(frames), conf, _cache_dir(path, conf))
-    return _layout("image", results, len(frames), version)
+    read_head(path)  # a missing, unreadable or empty file gets its own message
+    results = _run_pages(_image_pages(path, conf), conf, _cache_dir(path, conf))
+    return _layout("image", results, len(results), version)
 
 
 def read_scanned_pdf(path: str | Path, pages: Sequence[int] | None = None,
                      settings: ScanSettings | Mapping[str, Any] | None = None) -> Layout:
-    """OCR the given pages (0-based; all when None) of a PDF, rendered at the working dpi."""
-    import pypdfium2 as pdfium
+    """OCR the given pages (0-based; all when None) of a PDF, rendered at the working dpi.
 
+    Rendering rather than taking out the embedded images: the page as PDFium draws it is what
+    the unit saw (several images, masks, /Rotate, a typed header over a scan), and the points of
+    the result then match the text layer's on the other pages.
+    """
     path = Path(path)
     conf = ScanSettings.resolve(settings)
     version = check_tesseract(conf.lang).version
@@ -139,8 +166,7 @@ def read_scanned_pdf(path: str | Path, pages: Sequence[int] | None = None,
         if len(wanted) > conf.max_pages:
             raise ReadError(f"Tệp {path.name} có {len(wanted)} trang cần nhận dạng, quá giới hạn "
                             f"{conf.max_pages} trang; hãy tách thành nhiều tệp.", path.name)
-        results = _run_pages(_pdf_pages(doc, wanted, conf, pdfium), conf,
-                             _cache_dir(path, conf))
+        results = _run_pages(_pdf_pages(doc, wanted, conf), conf, _cache_dir(path, conf))
     finally:
         doc.close()
     return _layout("pdf-scan", results, total, version)
@@ -180,26 +206,37 @@ def _layout(source: str, results: list[_PageResult], pages: int, version: str) -
 # -- getting the pages --------------------------------------------------------------------
 
 
-def _image_pages(path: Path, conf: ScanSettings) -> list[_Source]:
-    """The frames of an image file, EXIF orientation applied; bombs and junk refused.
+def _image_pages(path: Path, conf: ScanSettings) -> Iterator[_Source]:
+    """The frames of an image file one at a time, EXIF orientation applied; bombs refused.
 
-    Pillow only warns between its limit and twice that; the warning is made an error here, and
-    every frame of a TIFF is measured before it is decoded.
+    Each frame's size is checked before it is decoded; Pillow's own check only warns between
+    its limit and twice that, so the warning is made an error too.
     """
     name = path.name
-    read_head(path)  # a missing, unreadable or empty file gets its own message
-    pages: list[_Source] = []
+    with _decoding(name):
+        image = Image.open(path)
+    with image:
+        with _decoding(name):
+            frames = getattr(image, "n_frames", 1)
+        if frames > conf.max_pages:
+            raise ReadError(f"Tệp ảnh {name} có {frames} trang, quá giới hạn {conf.max_pages} "
+                            "trang; hãy tách thành nhiều tệp.", name)
+        for index in range(frames):
+            with _decoding(name):
+                image.seek(index)
+                _check_size(image.size, conf, name)
+                upright = ImageOps.exif_transpose(image)  # a copy: the file moves on
+                source = _Source(index, _normalised(upright), _stated_dpi(image))
+            yield source
+
+
+@contextmanager
+def _decoding(name: str) -> Iterator[None]:
+    """Pillow's failures on a bad file, as the clerk's ReadError."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            with Image.open(path) as im:
-                for index, frame in enumerate(ImageSequence.Iterator(im)):
-                    if index >= conf.max_pages:
-                        raise ReadError(f"Tệp ảnh {name} có hơn {conf.max_pages} trang; hãy tách "
-                                        "thành nhiều tệp.", name)
-                    _check_size(frame.size, conf, name)
-                    upright = ImageOps.exif_transpose(frame)  # a copy: the frame moves on
-                    pages.append(_Source(index, _normalised(upright), _stated_dpi(frame)))
+            yield
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _bomb(name) from exc
         except ReadError:
@@ -208,7 +245,6 @@ def _image_pages(path: Path, conf: ScanSettings) -> list[_Source]:
             # PIL's UnidentifiedImageError is an OSError; so is a truncated file
             raise ReadError(f"Tệp ảnh {name} bị hỏng hoặc chưa tải về hết, không đọc được; hãy "
                             "nhờ đơn vị gửi lại.", name) from exc
-    return pages
 
 
 def _check_size(size: tuple[int, int], conf: ScanSettings, name: str) -> None:
@@ -255,8 +291,7 @@ def _normalised(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _pdf_pages(doc: Any, wanted: Iterable[int], conf: ScanSettings, pdfium: Any
-               ) -> Iterator[_Source]:
+def _pdf_pages(doc: Any, wanted: Iterable[int], conf: ScanSettings) -> Iterator[_Source]:
     """Pages rendered one at a time in this thread (PDFium is not thread-safe)."""
     for index in wanted:
         page = doc[index]
@@ -264,8 +299,8 @@ def _pdf_pages(doc: Any, wanted: Iterable[int], conf: ScanSettings, pdfium: Any
             width, height = page.get_size()
             scale = conf.dpi / 72.0
             pixels = width * height * scale * scale
-            if pixels > conf.max_pixels:  # a poster-sized page: render smaller, not bigger
-                scale *= (conf.max_pixels / pixels) ** 0.5
+            if pixels > MAX_RENDER_PIXELS:  # a poster-sized page: render smaller, not bigger
+                scale *= (MAX_RENDER_PIXELS / pixels) ** 0.5
             bitmap = page.render(scale=scale, may_draw_forms=True)
             image = bitmap.to_pil().convert("RGB")
         finally:
@@ -348,6 +383,7 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     codes = read_qr(gray)
     result.qr = [c.payload for c in codes]
     ours = [c.quarter_turns for c in codes if c.payload.startswith(QR_PREFIX)]
+    _blank_out(binary, [c.bbox for c in codes], dpi)
     clock.lap("qr")
     candidates = _orientations(ink, dpi, ours[0] if ours else None)
     clock.lap("geometry")
@@ -363,7 +399,8 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
             best = reading
         if best.mean >= RETRY_BELOW:
             break
-    assert best is not None  # there is always a first candidate
+    if best is None:  # a blank page: nothing to read
+        best = _Reading(0, 0.0, [])
     result.notes += _reading_notes(n, best)
     shown = _straighten(gray, best.turns, best.skew)
     result.image_path = _save_png(shown, cache / f"page-{n:03d}.png", dpi)
@@ -433,6 +470,19 @@ def _binarized(image: Image.Image, dpi: float) -> Image.Image:
     return Image.fromarray(np.where(pixels < paper * INK_SHARE, 0, 255).astype(np.uint8), "L")
 
 
+def _blank_out(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], dpi: float
+               ) -> None:
+    """Paint the QR codes white (with their quiet zone): read as text they are only noise."""
+    draw = ImageDraw.Draw(image)
+    margin = round(dpi / 12)
+    for left, top, right, bottom in boxes:
+        draw.rectangle((left - margin, top - margin, right + margin, bottom + margin), fill=255)
+
+
+_TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
+          3: Image.Transpose.ROTATE_270}
+
+
 def _straighten(image: Image.Image, turns: int, skew: float) -> Image.Image:
     """Quarter turns (counter-clockwise), then the skew taken out.
 
@@ -440,8 +490,7 @@ def _straighten(image: Image.Image, turns: int, skew: float) -> Image.Image:
     read the result just as well (mean confidence 94.9 against 94.1 on our test page).
     """
     if turns % 4:
-        image = image.transpose((None, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180,
-                                 Image.Transpose.ROTATE_270)[turns % 4])
+        image = image.transpose(_TURNS[turns % 4])
     if abs(skew) >= MIN_SKEW:
         image = image.rotate(skew, resample=Image.Resampling.NEAREST, fillcolor=255)
     return image
@@ -477,7 +526,8 @@ def _reading_notes(n: int, reading: _Reading) -> list[str]:
 GEOMETRY_DPI = 100  # the ink map's resolution: enough for lines, cheap to project
 MAX_SKEW = 8.0  # degrees searched either way; more than this is a photo needing a retake
 MIN_SKEW = 0.15  # below this, rotating the page only blurs it
-MIN_INK = 400  # ink pixels (at GEOMETRY_DPI) below which the page is left as it is
+MIN_INK = 1500  # ink pixels (at GEOMETRY_DPI) below which the page is left as it is (~3 lines)
+BLANK_INK = 40  # ink pixels below which the page is blank (a short word has ~100)
 AXIS_SURE = 1.15  # profile sharpness ratio that settles the text lines' axis
 RULE_INCHES = 0.25  # straight ink longer than this is a ruling line, not a letter
 
@@ -486,10 +536,14 @@ def _orientations(ink_image: Image.Image, dpi: float, qr_turns: int | None
                   ) -> list[tuple[int, float]]:
     """(quarter turns, skew) to try, best guess first, then the one to retry a bad reading with.
 
-    A page with too little ink to judge gets one candidate: re-reading it would find nothing more.
+    A page with too little ink to judge gets one candidate: re-reading it would find nothing more;
+    a blank one (the back of a sheet, a bare table grid) none: Tesseract would find nothing.
     """
     ink = _ink_map(ink_image, dpi)
-    if int(ink.sum()) < MIN_INK:
+    amount = int(ink.sum())
+    if amount < BLANK_INK:
+        return []
+    if amount < MIN_INK:
         return [(qr_turns or 0, 0.0)]
     fits = [_fit(np.rot90(ink, k)) for k in (0, 1)]  # np.rot90 turns like PIL's ROTATE_90
     if qr_turns is not None:  # our QR code is printed upright: it settles the orientation
@@ -594,19 +648,30 @@ def _blocks(words: list[Word], page: int, to_pt: float) -> list[TextBlock]:
     lines: dict[tuple[int, int, int], list[tuple[str, Word]]] = {}
     for word in words:
         text = _clean(word.text)
-        if text:
+        if text and (any(c.isalnum() for c in text) or word.confidence >= NOISE_BELOW):
             lines.setdefault(word.line_key, []).append((text, word))
     out: list[TextBlock] = []
     for members in lines.values():
         for part in _split_line(members):
-            texts = [t for t, _ in part]
+            texts = _fix_slips([t for t, _ in part])
             boxes = [w.bbox for _, w in part]
             box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
                    max(b[2] for b in boxes), max(b[3] for b in boxes))
             out.append(TextBlock(" ".join(texts), page=page, bbox=_pt(box, to_pt),
                                  confidence=min(w.confidence for _, w in part), kind="line"))
             out += [TextBlock(t, page=page, bbox=_pt(w.bbox, to_pt), confidence=w.confidence,
-                              kind="word") for t, w in part]
+                              kind="word") for t, (_, w) in zip(texts, part, strict=True)]
+    return out
+
+
+def _fix_slips(texts: list[str]) -> list[str]:
+    """Undo Tesseract's known misreadings of this field's own words (see :data:`SLIPS`)."""
+    out = list(texts)
+    for i in range(len(out) - 1):
+        fix = SLIPS.get((out[i], out[i + 1]))
+        after = out[i + 2] if i + 2 < len(out) else ""
+        if fix and (fix[2] is None or not after or after[:1].isupper()):
+            out[i], out[i + 1] = fix[0], fix[1]
     return out
 
 
@@ -622,7 +687,11 @@ def _split_line(members: list[tuple[str, Word]]) -> list[list[tuple[str, Word]]]
 
 
 def _clean(text: str) -> str:
-    """NFC, without the table borders Tesseract reads as "|" at a word's ends or alone."""
+    """NFC, without the table borders Tesseract reads as "|" at a word's ends or alone.
+
+    Other slips ("Chỉ bộ", lost spaces) are left to the field matcher, which compares labels
+    without diacritics and within a few letters; only :data:`SLIPS` are mended here.
+    """
     return unicodedata.normalize("NFC", text).strip(BORDER_CHARS + " ")
 
 

@@ -45,10 +45,10 @@ ROWS = [("Mã đơn vị", "CB-LM-01"), ("Tên tổ chức đảng", "Chi bộ T
         ("Trực thuộc", "Đảng bộ xã Ba Thành"), ("Năm đánh giá", "2023"),
         ("Tổng số đảng viên", "27"), ("Số kỳ sinh hoạt định kỳ đã tổ chức", "12"),
         ("Số đảng viên kết nạp trong năm", "2")]
-# (label, value) pairs whose words Tesseract reads exactly on the clean page
-EXACT = [("Mã đơn vị", "CB-LM-01"), ("Trực thuộc", "Đảng bộ xã Ba Thành"),
-         ("Năm đánh giá", "2023"), ("Tổng số đảng viên", "27"),
-         ("Số kỳ sinh hoạt định kỳ đã tổ chức", "12")]
+# (label, value) pairs looked for on every page read: the values exactly, the labels as the
+# field matcher compares them (Tesseract may read "chức" as "chúc", or "Chi" as "Chỉ")
+PAIRS = [("Mã đơn vị", "CB-LM-01"), ("Năm đánh giá", "2023"), ("Tổng số đảng viên", "27"),
+         ("Số kỳ sinh hoạt định kỳ đã tổ chức", "12"), ("Số đảng viên kết nạp trong năm", "2")]
 slow = pytest.mark.slow
 
 
@@ -129,9 +129,10 @@ def lines(layout: Layout, page: int = 0) -> list[TextBlock]:
     return [b for b in layout.blocks if b.kind == "line" and b.page == page]
 
 
-def line(layout: Layout, text: str, page: int = 0) -> TextBlock:
-    """The one line block reading exactly ``text`` (the label and value columns are apart)."""
-    found = [b for b in lines(layout, page) if b.text == text]
+def line(layout: Layout, text: str, page: int = 0, folded: bool = False) -> TextBlock:
+    """The one line block reading ``text`` (the label and value columns are apart)."""
+    same = (lambda a: fold(a) == fold(text)) if folded else (lambda a: a == text)
+    found = [b for b in lines(layout, page) if same(b.text)]
     assert len(found) == 1, (text, [b.text for b in lines(layout, page)])
     return found[0]
 
@@ -144,8 +145,8 @@ def mid(block: TextBlock) -> tuple[float, float]:
 def assert_pairs_in_place(layout: Layout, page: int = 0, tolerance: float = 4.0) -> None:
     """Each value stands to the right of its label, on the label's line, where it was drawn
     (label column at x=66 pt, value column at x=306 pt, rows 26 pt apart from y=206)."""
-    for label, value in EXACT:
-        lab, val = line(layout, label, page), line(layout, value, page)
+    for label, value in PAIRS:
+        lab, val = line(layout, label, page, folded=True), line(layout, value, page)
         assert lab.bbox is not None and val.bbox is not None
         row = [r for r, _ in ROWS].index(label)
         assert abs(lab.bbox[0] - 66) < tolerance and abs(val.bbox[0] - 306) < tolerance
@@ -290,8 +291,13 @@ def test_ruling_lines_are_not_ink_for_the_geometry():
     assert int(_ink_map(page, 300).sum()) < 50  # only line ends and crossings remain
 
 
-def test_a_blank_page_is_read_once_as_it_is():
-    assert _orientations(Image.new("L", (2480, 3508), 250), 300, None) == [(0, 0.0)]
+def test_a_blank_page_is_not_given_to_tesseract_and_a_sparse_one_is_read_as_it_is():
+    page = Image.new("L", (2480, 3508), 250)
+    ImageDraw.Draw(page).rectangle((200, 200, 2200, 3000), outline=0, width=4)  # a bare frame
+    assert _orientations(page, 300, None) == []
+    font = ImageFont.truetype(str(FONTS / "DejaVuSerif.ttf"), 50)
+    ImageDraw.Draw(page).text((400, 400), "Nguyễn Văn An", font=font, fill=0)
+    assert _orientations(page, 300, None) == [(0, 0.0)]
 
 
 # -- blocks --------------------------------------------------------------------------------
@@ -304,12 +310,25 @@ def test_border_artefacts_are_stripped_and_lines_split_at_wide_gaps():
              Word("vị|", (250, 100, 300, 150), 0.95, 1, 1, 1, 4),
              Word("CB-LM-01", (1000, 100, 1200, 150), 0.9, 1, 1, 1, 5),
              Word("Mẫu", (100, 300, 200, 350), 0.7, 2, 1, 1, 1)]
+    words.append(Word("_~", (400, 300, 420, 350), 0.3, 2, 1, 1, 2))  # a speck of the stamp
     blocks = _blocks(words, 3, 72 / 300)
     assert [(b.kind, b.text) for b in blocks] == [
         ("line", "Mã đơn vị"), ("word", "Mã"), ("word", "đơn"), ("word", "vị"),
         ("line", "CB-LM-01"), ("word", "CB-LM-01"), ("line", "Mẫu"), ("word", "Mẫu")]
     assert blocks[0].bbox == (4.8, 24.0, 72.0, 36.0) and blocks[0].confidence == 0.8
     assert {b.page for b in blocks} == {3}
+
+
+@pytest.mark.parametrize(("read", "kept"), [
+    ("Chỉ bộ Thôn Làng Mầm", "Chi bộ Thôn Làng Mầm"),
+    ("Loại tổ chức Chỉ bộ", "Loại tổ chức Chi bộ"),
+    ("CHỈ BỘ THÔN", "CHI BỘ THÔN"), ("Đảng bệ xã Ba Thành", "Đảng bộ xã Ba Thành"),
+    ("chỉ bộ phận văn phòng", "chỉ bộ phận văn phòng"), ("Chỉ bộ phận", "Chỉ bộ phận")])
+def test_known_slips_are_mended_only_where_nothing_else_is_meant(read, kept):
+    words = [Word(t, (100 * i, 0, 100 * i + 80, 40), 0.9, 1, 1, 1, i)
+             for i, t in enumerate(read.split())]
+    blocks = _blocks(words, 0, 1.0)
+    assert blocks[0].text == kept and [b.text for b in blocks[1:]] == kept.split()
 
 
 # -- whole pages through Tesseract ---------------------------------------------------------
@@ -326,8 +345,12 @@ def test_straight_300_dpi_page_gives_words_and_lines_in_place(straight):
         assert b.bbox is not None and 0 <= b.bbox[0] < b.bbox[2] <= 595
         assert 0 <= b.bbox[1] < b.bbox[3] <= 842 and 0.0 <= b.confidence <= 1.0
     assert max(b.confidence for b in straight.blocks if b.text == "CB-LM-01") > 0.8
-    # "Chi" may come back as "Chỉ" (a known Tesseract slip): the field matcher's business
-    assert [fold(b.text) for b in lines(straight) if fold(b.text) == fold("Chi bộ Thôn Làng Mầm")]
+    for i, block in enumerate(straight.blocks):  # each line, then the words it is made of
+        if block.kind == "line":
+            n = len(block.text.split())
+            assert [b.kind for b in straight.blocks[i + 1:i + 1 + n]] == ["word"] * n
+            assert " ".join(b.text for b in straight.blocks[i + 1:i + 1 + n]) == block.text
+    assert line(straight, "Chi bộ Thôn Làng Mầm")  # "Chỉ bộ", a known slip, is mended
 
 
 @slow
@@ -358,7 +381,7 @@ def test_turned_pages_are_read_upright(workdir, settings, turn, qr, said):
 
 
 @slow
-@pytest.mark.parametrize("degrees", [2.5, -3.0])
+@pytest.mark.parametrize("degrees", [2.5])  # other angles: test_skew_is_measured_...
 def test_skewed_page_is_straightened_so_values_stay_on_their_labels_line(
         workdir, settings, degrees):
     page = form_page().rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor="white")
@@ -394,11 +417,11 @@ def test_png_without_resolution_is_taken_for_a4(workdir, settings):
 def test_phone_photo_with_exif_rotation_and_uneven_light(workdir, settings):
     """A portrait page shot in landscape (EXIF orientation 6), on a dark table, darker to the
     right, with sensor noise and a camera's meaningless 72 dpi."""
-    canvas = Image.new("RGB", (3000, 4000), (70, 50, 40))
-    canvas.paste(form_page().resize((2700, 3819), Image.Resampling.BICUBIC), (150, 60))
+    canvas = Image.new("RGB", (2400, 3200), (70, 50, 40))
+    canvas.paste(form_page().resize((2160, 3055), Image.Resampling.BICUBIC), (120, 50))
     pixels = np.asarray(canvas, dtype=np.float32)
-    light = np.linspace(1.0, 0.65, 3000)[None, :, None] * np.linspace(1, 0.85, 4000)[:, None, None]
-    noise = np.random.default_rng(0).normal(0, 6, pixels.shape)
+    light = np.linspace(1.0, 0.65, 2400)[None, :, None] * np.linspace(1, 0.85, 3200)[:, None, None]
+    noise = np.random.default_rng(0).standard_normal(pixels.shape, dtype=np.float32) * 6
     photo = Image.fromarray((pixels * light + noise).clip(0, 255).astype(np.uint8))
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90° clockwise to display"
@@ -406,7 +429,7 @@ def test_phone_photo_with_exif_rotation_and_uneven_light(workdir, settings):
                 quality=85, exif=exif)
     layout = read_image(path, settings)
     assert not any("xoay" in note for note in layout.notes)  # EXIF did it, not a guess
-    assert any("ước lượng khoảng 342 dpi" in note for note in layout.notes)
+    assert any("ước lượng khoảng 274 dpi" in note for note in layout.notes)
     values = {b.text for b in lines(layout)}
     assert {"CB-LM-01", "2023", "27", "12", "2"} <= values
     assert layout.qr_payloads == ((0, QR),)
