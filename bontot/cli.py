@@ -452,6 +452,377 @@ def forms(
         out.print(f"Bản PDF: {made} tệp, đặt cạnh mỗi tệp .docx.")
 
 
+def _parse_numbers(items: list[str] | None) -> dict[str, str]:
+    numbers = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(
+                f"--number {item!r}: hãy ghi dạng văn-bản/mã-cấp-ủy=số,"
+                " ví dụ qd-khen-thuong/HU-TG=12."
+            )
+        numbers[key.strip()] = value.strip()
+    return numbers
+
+
+@app.command()
+def documents(
+    workspace: WorkspaceArg,
+    year: Annotated[
+        int | None, typer.Option(help="Quyết định công nhận bốn tốt của năm này.")
+    ] = None,
+    review: Annotated[
+        str | None,
+        typer.Option(help="so-ket hoặc tong-ket: quyết định, giấy khen, tờ trình, báo cáo."),
+    ] = None,
+    deadline: Annotated[
+        str | None,
+        typer.Option(help="dang-ky hoặc một năm: danh sách tổ chức đảng chưa nộp phiếu."),
+    ] = None,
+    committee: Annotated[
+        list[str] | None,
+        typer.Option(help="Chỉ lập cho cấp ủy có mã này (lặp lại được; mã tỉnh: báo cáo tỉnh)."),
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="Ngày ghi trên văn bản (YYYY-MM-DD).")
+    ] = None,
+    number: Annotated[
+        list[str] | None,
+        typer.Option(help="Số văn bản đã cấp: văn-bản/mã-cấp-ủy=số (lặp lại được)."),
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Lập cả bản PDF.")] = True,
+) -> None:
+    """Lập văn bản: quyết định, giấy khen, tờ trình, báo cáo, danh sách chưa nộp (.docx, .xlsx,
+    .pdf) vào outputs/<năm hoặc đợt>/<mã cấp ủy>/."""
+    import datetime as dt
+
+    from bontot.documents import DocumentRequest, PdfBatchError, produce
+    from bontot.workspace import open_workspace
+
+    failure: PdfBatchError | None = None
+    try:
+        day = None
+        if date is not None:
+            try:
+                day = dt.date.fromisoformat(date)
+            except ValueError:
+                raise InputError(f"--date {date!r}: hãy ghi ngày dạng YYYY-MM-DD.") from None
+        request = DocumentRequest(
+            year=year,
+            review=review,  # type: ignore[arg-type]  # DocumentRequest checks it
+            deadline=deadline,
+            committees=tuple(committee) if committee else None,
+            day=day,
+            numbers=_parse_numbers(number),
+            pdf=pdf,
+        )
+        ws = open_workspace(workspace)
+        with _progress() as bar:
+            task = bar.add_task("Đang lập văn bản", total=None)
+            try:
+                run = produce(
+                    ws,
+                    request,
+                    lambda d, i, n: bar.update(task, description=d, completed=i, total=n),
+                )
+            except PdfBatchError as exc:
+                run, failure = exc.run, exc
+    except BontotError as exc:
+        _fail(exc)
+    for f in run.files:
+        state = "[green]mới[/]" if f.changed else "không đổi"
+        out.print(f"{f.path.relative_to(ws.root)}  {state}", highlight=False)
+    made = sum(1 for f in run.files if f.changed)
+    out.print(f"Đã ghi {made} tệp, {len(run.files) - made} tệp không đổi.", highlight=False)
+    for note in run.notes:
+        out.print(f"[yellow]Lưu ý:[/] {note}", highlight=False)
+    if failure is not None:
+        _fail(failure)
+
+
+def _print_documents(runs: Any) -> None:
+    for run in runs:
+        changed = sum(1 for f in run.files if f.changed)
+        out.print(
+            f"Văn bản ({run.scope}): {len(run.files)} tệp, {changed} tệp mới lập hoặc đã đổi.",
+            highlight=False,
+        )
+        for note in run.notes:
+            out.print(f"[yellow]Lưu ý:[/] {note}", highlight=False)
+
+
+@app.command()
+def run(
+    workspace: WorkspaceArg,
+    year: Annotated[
+        list[int] | None, typer.Option(help="Xét và lập văn bản của năm này (lặp lại được).")
+    ] = None,
+    review: Annotated[
+        str | None, typer.Option(help="Xét và lập văn bản của đợt: so-ket hoặc tong-ket.")
+    ] = None,
+    documents: Annotated[
+        bool, typer.Option("--documents/--no-documents", help="Lập văn bản sau khi xét.")
+    ] = True,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Lập cả bản PDF.")] = True,
+) -> None:
+    """Chạy một lượt: đọc hộp thư, xét công nhận, lập văn bản (không cần máy chủ Prefect).
+
+    Không ghi --year hay --review: lập văn bản của các năm vừa có phiếu mới."""
+    import os
+
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        ws.plan()
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # the tables below say it all
+        from flows.pipeline import run_all
+
+        result = run_all(str(ws.root), years=year or None, review=review,
+                         documents=documents, pdf=pdf)
+    except BontotError as exc:
+        _fail(exc)
+    if result.intake.report.outcomes:
+        _print_intake(result.intake.report, result.evaluation)
+    else:
+        out.print("Hộp thư đến trống.")
+    _print_summary(result.evaluation)
+    _print_documents(result.documents)
+    if documents and not result.documents:
+        out.print("Không có phiếu mới nên chưa lập văn bản; dùng --year NĂM hoặc --review"
+                  " so-ket|tong-ket để lập.")
+
+
+@app.command()
+def serve(
+    workspace: WorkspaceArg,
+    port: Annotated[int, typer.Option(help="Cổng của máy chủ Prefect cục bộ.")] = 4200,
+    poll: Annotated[
+        bool | None,
+        typer.Option("--poll/--no-poll",
+                     help="Quét thư mục inbox định kỳ thay vì chờ sự kiện (ổ mạng)."
+                     " Mặc định: tự nhận biết."),
+    ] = None,
+    every: Annotated[int, typer.Option(help="Đọc hộp thư mỗi N phút.", min=1)] = 5,
+    pool: Annotated[
+        str | None,
+        typer.Option(help="Giao việc cho các worker của work pool này (nhiều máy) thay vì tự"
+                     " chạy; máy này chỉ theo dõi hộp thư và kế hoạch."),
+    ] = None,
+) -> None:
+    """Chạy tự động: đọc hộp thư khi có tệp mới và theo lịch, nhắc hạn, lập văn bản theo kế
+    hoạch (khởi động máy chủ Prefect trên 127.0.0.1 nếu chưa có PREFECT_API_URL)."""
+    import datetime as dt
+
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        _print_schedule(ws, show_all=False)
+        from flows.deployments import serve as serve_deployments
+
+        out.print(f"Đang chạy tự động cho {ws.root}; giao diện Prefect: http://127.0.0.1:{port}"
+                  " (nếu dùng máy chủ cục bộ). Nhấn Ctrl+C để dừng.", highlight=False)
+        serve_deployments(ws, port=port, poll=poll, intake_every=dt.timedelta(minutes=every),
+                          pool=pool)
+    except BontotError as exc:
+        _fail(exc)
+
+
+def _print_schedule(ws: Any, show_all: bool, limit: int | None = None) -> None:
+    from bontot.calendar import (
+        ACTION_NAMES,
+        INTAKE_EVERY_MINUTES,
+        coming_runs,
+        now_local,
+        planned_runs,
+    )
+
+    plan = ws.plan()
+    runs = planned_runs(plan) if show_all else coming_runs(plan, now_local())
+    runs = runs[:limit] if limit else runs
+    table = Table(title=f"Lịch chạy theo kế hoạch {plan.id} (giờ Việt Nam)", title_justify="left")
+    for col in ("Thời gian", "Việc", "Hạn", "Ngày hạn", "Trước hạn"):
+        table.add_column(col)
+    for r in runs:
+        table.add_row(f"{r.when:%H:%M %d/%m/%Y}", ACTION_NAMES[r.action], r.deadline.label,
+                      f"{r.deadline.day:%d/%m/%Y}", f"{r.days_before} ngày")
+    out.print(table)
+    if not runs:
+        out.print("Không còn lượt nào theo lịch của kế hoạch.")
+    out.print(f"Ngoài ra: đọc hộp thư đến mỗi {INTAKE_EVERY_MINUTES} phút và ngay khi có tệp mới"
+              " (khi chạy bontot serve).", highlight=False)
+
+
+@app.command()
+def schedule(
+    workspace: WorkspaceArg,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Cả những lượt đã qua, từ đầu giai đoạn.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(help="Chỉ in N lượt đầu.", min=1)] = None,
+) -> None:
+    """In lịch các lượt chạy sắp tới (nhắc hạn, xét và lập văn bản) tính từ kế hoạch."""
+    from bontot.workspace import open_workspace
+
+    try:
+        _print_schedule(open_workspace(workspace), show_all, limit)
+    except BontotError as exc:
+        _fail(exc)
+
+
+user_app = typer.Typer(help="Tài khoản đăng nhập trang web.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _new_password(username: str, from_stdin: bool) -> str:
+    from bontot.web.auth import check_new_password
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu", hide_input=True,
+                                confirmation_prompt="Nhập lại mật khẩu")
+    return check_new_password(password, username)
+
+
+def _hash(password: str) -> str:
+    from bontot.web.auth import Passwords
+    from bontot.web.settings import WebSettings
+
+    return Passwords(WebSettings()).hash(password)
+
+
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Đọc mật khẩu từ dòng đầu của stdin.")
+]
+
+
+@user_app.command("add")
+def user_add(
+    workspace: WorkspaceArg,
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập.")],
+    role: Annotated[str, typer.Option("--role", help="province (xem tất cả) hoặc committee.")],
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Mã đơn vị của cấp ủy (bắt buộc với committee).")
+    ] = None,
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Tạo tài khoản: Tỉnh ủy xem tất cả; cấp ủy chỉ xem các đơn vị trực thuộc mình."""
+    from bontot import store as st
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        password = _new_password(username, password_stdin)
+        with st.open_store(ws.database_url).session() as s:
+            user = st.accounts.add_user(s, username=username, password_hash=_hash(password),
+                                        role=role, unit_code=unit, actor="cli")
+    except BontotError as exc:
+        _fail(exc)
+    scope = "toàn tỉnh" if user.role == "province" else f"đơn vị {user.unit_code} và trực thuộc"
+    out.print(f"Đã tạo tài khoản {user.username} ({scope}).", highlight=False)
+
+
+@user_app.command("list")
+def user_list(workspace: WorkspaceArg) -> None:
+    """Liệt kê các tài khoản."""
+    from bontot import store as st
+    from bontot.workspace import open_workspace
+
+    try:
+        with st.open_store(open_workspace(workspace).database_url).session() as s:
+            users = st.accounts.list_users(s)
+    except BontotError as exc:
+        _fail(exc)
+    table = Table(title="Tài khoản trang web", title_justify="left")
+    for col in ("Tên đăng nhập", "Vai trò", "Đơn vị", "Trạng thái", "Tạo lúc"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(u.username, st.accounts.ROLE_LABELS.get(u.role, u.role), u.unit_code or "",
+                      "hoạt động" if u.active else "đã khóa", f"{u.created_at:%d/%m/%Y}")
+    out.print(table)
+
+
+@user_app.command("password")
+def user_password(
+    workspace: WorkspaceArg,
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Đặt lại mật khẩu (các phiên đăng nhập đang mở của tài khoản bị đóng)."""
+    from bontot import store as st
+    from bontot.workspace import open_workspace
+
+    try:
+        ws = open_workspace(workspace)
+        password = _new_password(username, password_stdin)
+        with st.open_store(ws.database_url).session() as s:
+            st.accounts.set_password(s, username, _hash(password), actor="cli")
+    except BontotError as exc:
+        _fail(exc)
+    out.print(f"Đã đặt lại mật khẩu cho {username}.", highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(
+    workspace: WorkspaceArg,
+    username: Annotated[str, typer.Argument(help="Tên đăng nhập.")],
+    enable: Annotated[bool, typer.Option("--enable", help="Mở khóa lại.")] = False,
+) -> None:
+    """Khóa (hoặc với --enable, mở lại) một tài khoản."""
+    from bontot import store as st
+    from bontot.workspace import open_workspace
+
+    try:
+        with st.open_store(open_workspace(workspace).database_url).session() as s:
+            st.accounts.set_active(s, username, enable, actor="cli")
+    except BontotError as exc:
+        _fail(exc)
+    out.print(f"Đã {'mở khóa' if enable else 'khóa'} tài khoản {username}.", highlight=False)
+
+
+@app.command()
+def web(
+    workspace: WorkspaceArg,
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng.")] = 8000,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="Chứng chỉ TLS (https).")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="Khóa của chứng chỉ TLS.")] = None,
+    secure_cookies: Annotated[
+        str, typer.Option(help="auto | always (sau proxy https) | never.")
+    ] = "auto",
+) -> None:
+    """Mở trang web: tải văn bản, gửi phiếu, kiểm tra phiếu, xem kết quả và tình hình."""
+    import uvicorn
+
+    from bontot import store as st
+    from bontot.web.app import create_app
+    from bontot.workspace import open_workspace
+
+    if secure_cookies not in ("auto", "always", "never"):
+        _fail(InputError("--secure-cookies chỉ nhận auto, always hoặc never."))
+    try:
+        ws = open_workspace(workspace)
+        application = create_app(ws, {"secure_cookies": secure_cookies})
+        with st.open_store(ws.database_url).session() as s:
+            users = st.accounts.list_users(s)
+    except BontotError as exc:
+        _fail(exc)
+    if not users:
+        err.print("[yellow]Chưa có tài khoản nào:[/] tạo bằng lệnh "
+                  f"bontot user add {ws.root} TÊN --role province", highlight=False)
+    scheme = "https" if ssl_certfile else "http"
+    if scheme == "http" and host not in ("127.0.0.1", "localhost", "::1"):
+        err.print("[yellow]Lưu ý:[/] trang web đang mở trên mạng bằng http (không mã hóa); "
+                  "nên dùng --ssl-certfile/--ssl-keyfile hoặc đặt sau một proxy https.",
+                  highlight=False)
+    out.print(f"Trang web: {scheme}://{host}:{port}/  (Ctrl+C để dừng)", highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="info",
+                ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point usable from code and tests: returns the exit code."""
     try:

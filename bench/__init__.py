@@ -1,0 +1,1 @@
+"""Benchmarks of bontot's readers on generated corpora (``python -m bench.parse``)."""
