@@ -8,6 +8,7 @@ of a group is the current one, and the older ones are its history.
 
 from __future__ import annotations
 
+from bontot.store import accounts
 from bontot.store.audit import audit, audit_entries
 from bontot.store.db import Store, open_store, redact, sqlite_url
 from bontot.store.records import (
@@ -54,6 +55,7 @@ __all__ = [
     "RegistrationRecord",
     "SourceFileRecord",
     "Store",
+    "accounts",
     "add_assessment",
     "add_override",
     "add_reading",
