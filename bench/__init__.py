@@ -1,1 +1,1 @@
-"""Benchmarks of bontot's readers on generated corpora (``python -m bench.parse``)."""
+"""Benchmarks, one module per subject, each run as ``python -m bench.<name>`` (see README.md)."""

@@ -245,7 +245,7 @@ def _good_year(rng: random.Random, unit: Unit, total: int, year: int) -> dict[st
         "year": year,
         "t1_work_program": True,
         "t1_targets_assigned": assigned,
-        "t1_targets_met": assigned + rng.randint(0, 2),
+        "t1_targets_met": assigned,  # forms.md: met and exceeded ≤ assigned
         "t1_admission_target": target,
         "t1_admitted": target + rng.randint(0, 2),
         "t1_backlog_cases": 0,
