@@ -64,12 +64,16 @@ class FieldValue:
     raw: str
     page: int | None = None
     bbox: BBox | None = None
+    crop: str | None = None  # a scan: the PNG of the field's label and value as the page shows it
 
     def to_json(self) -> dict[str, Any]:
         value = self.value
         if hasattr(value, "isoformat"):
             value = value.isoformat()
-        return {"value": value, "confidence": round(self.confidence, 3), "raw": self.raw}
+        out = {"value": value, "confidence": round(self.confidence, 3), "raw": self.raw}
+        if self.crop is not None:
+            out["crop"] = self.crop
+        return out
 
 
 @dataclass(frozen=True)

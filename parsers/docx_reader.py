@@ -54,6 +54,7 @@ _DESCEND = frozenset(f"{W}{t}" for t in (
     "hyperlink", "smartTag", "customXml", "ins", "moveTo", "fldSimple", "dir", "bdo",
     "rubyBase", "ruby",
 ))  # fmt: skip
+SOFT_HYPHEN, SHY = f"{W}softHyphen", "\u00ad"
 _LETTERS = {f"{W}tab": "\t", f"{W}br": "\n", f"{W}cr": "\n", f"{W}noBreakHyphen": "-"}
 _ON = ("1", "true", "on")
 _LEGACY_DECODERS = {"tcvn3": tcvn3_to_unicode, "tcvn3h": tcvn3h_to_unicode, "vni": vni_to_unicode}
@@ -111,7 +112,8 @@ class _Draft:
     is_control: bool = False
 
     def text(self) -> str:
-        return unicodedata.normalize("NFC", "".join(r.text for r in self.runs)).strip()
+        text = "".join(r.text for r in self.runs).replace(SHY, "")  # real soft hyphens
+        return unicodedata.normalize("NFC", text).strip()
 
 
 @dataclass(frozen=True)
@@ -490,14 +492,33 @@ class _Walker:
             elif tag == VANISH and _on(prop):
                 return  # hidden text: the clerk never saw it
         styles = (self.pstyle, rstyle)
+        pending: list[str] = []  # the run's text so far, soft hyphens kept for decoding
+
+        def flush() -> None:
+            if pending:
+                self._emit(Run("".join(pending), font, styles))
+                pending.clear()
+
         for el in r:
             tag = el.tag
             if tag == T:
                 text = el.text or ""
                 glyphs = symbol_text(font, text)
-                self._emit(Run(glyphs, fixed=True) if glyphs is not None else
-                           Run(text, font, styles))
-            elif tag in _LETTERS:
+                if glyphs is not None:
+                    flush()
+                    self._emit(Run(glyphs, fixed=True))
+                else:
+                    pending.append(text)
+                continue
+            if tag == SOFT_HYPHEN:
+                # TCVN3 "ư" is byte 0xAD: LibreOffice writes it as a soft hyphen.  Kept for the
+                # decoders in a run that may be legacy (a .Vn font, or none named: the style's
+                # or the letters decide); dropped in a Unicode font, and after decoding.
+                if font is None or is_legacy_font(font):
+                    pending.append(SHY)
+                continue
+            flush()
+            if tag in _LETTERS:
                 if tag == f"{W}br" and el.get(f"{W}type") == "page":
                     self.page += 1
                     continue
@@ -515,6 +536,7 @@ class _Walker:
                     self.textboxes(chosen)
             elif tag in (f"{W}drawing", f"{W}pict", f"{W}object"):
                 self.textboxes(el)
+        flush()
 
     def textboxes(self, el: etree._Element) -> None:
         """Text boxes anchored in a run: their own blocks, outside the paragraph's text."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from bontot.errors import InputError
@@ -53,8 +54,11 @@ from parsers.labels import (
     words,
 )
 
-REVIEW_BAR = 0.9  # below this a value the rules use is checked by a person
+REVIEW_BAR = 0.9  # below this a value the rules use (any value, on a scan) is checked by a person
 BY_CONTROL, BY_CELL, BY_LINE, BY_HEADER_ROW, BY_BELOW = 1.0, 0.98, 0.95, 0.93, 0.85
+BY_SIGNATURE = 0.95  # a name under the signer's title in capitals ("BÍ THƯ"): where it always is
+SUM_HOLDS = 0.2  # the ratings add up to those evaluated: each one's chance of being wrong x this
+SUM_FAILS = 0.5  # a sum or a bound that does not hold: each figure in it counts for half
 INFERRED_FORM = 0.7  # form code told only by which labels are there
 PER_LABEL_EDIT = 0.95  # an OCR label that differed by a letter
 
@@ -164,8 +168,8 @@ def _reading_order(blocks: tuple[TextBlock, ...]) -> list[TextBlock]:
         loose = [b for b in found if b.kind == "word" and b.bbox is not None]
         if loose:
             found = [b for b in found if b not in loose] + _word_lines(loose)
-        if all(b.bbox is not None and b.table is None for b in found):
-            found = _by_rows(found)
+        if all(b.bbox is not None and (b.table is None or b.kind == "line") for b in found):
+            found = _by_rows(found)  # OCR lines placed in a ruled table's cells too
         out.extend(found)
     return out
 
@@ -355,7 +359,8 @@ class Found:
 
 @dataclass(frozen=True)
 class Reading:
-    """One reading of a field: typed value (None when unreadable), confidence, text as written."""
+    """One reading of a field: typed value (None when unreadable), confidence, text as written,
+    and where on the page it was read (the label and its value: what a person is shown)."""
 
     key: str
     value: Any
@@ -364,6 +369,7 @@ class Reading:
     problem: str | None = None
     at: Line | None = None
     how: float = 0.0
+    seen: tuple[int, BBox] | None = None  # (page, box in points) of the label and the value
 
     @property
     def blank(self) -> bool:
@@ -378,8 +384,9 @@ class _Sheet:
         self.table = table
         self.cells = cells  # (table, row, col) → the cell's block, blank cells included
         self.cell_lines: dict[Cell, list[Line]] = {}
-        for line in lines:
-            if line.cell is not None and line.block is cells.get(line.cell):
+        for line in lines:  # a Word cell is one block; an OCR'd cell, one block per line
+            if line.cell is not None and (line.block is cells.get(line.cell)
+                                          or line.block.kind == "line"):
                 self.cell_lines.setdefault(line.cell, []).append(line)
         self.hits = self._find_hits()
         self.stops = {i for h in self.hits for i in (h.first.idx, h.last.idx)}
@@ -440,8 +447,10 @@ class _Sheet:
         nxt = self.lines[n + 1] if n + 1 < len(self.lines) else None
         if nxt is not None and nxt.bid == line.bid:
             return nxt
-        if line.block.table is not None:
-            return None
+        if line.block.table is not None:  # the cell's next line (an OCR'd cell's own block)
+            mates = self.cell_lines.get(line.cell, []) if line.cell is not None else []
+            later = [x for x in mates if x.idx > line.idx]
+            return later[0] if later else None
         if line.bbox is not None:
             below = self._geometric_below(line, reach=1.5)
             return below[0] if below else None
@@ -480,12 +489,15 @@ class _Sheet:
             if found is not None:
                 return found
         if right:
-            first = right[0]
+            # The value is the first cell to the right that holds text (a unit may leave an
+            # empty spacer column between labels and values); all empty: the field is blank.
+            filled = [c for c in right if any(ln.text.strip() for ln in self.cell_lines.get(c, ()))]
+            first = filled[0] if filled else right[0]
             lines = tuple(self.cell_lines.get(first, ()))
             if not lines and not self._later_in_block(hit):
                 return Found("", BY_CELL, 1.0)  # the value cell is empty: blank
             if lines and not self._label_cell(spec, lines):
-                return Found("\n".join(x.text for x in lines), BY_CELL, _conf(lines), lines)
+                return Found(_cell_text(lines), BY_CELL, _conf(lines), lines)
         if self._later_in_block(hit):
             return self._below(hit)
         below_cell = (cell[0], cell[1] + 1, cell[2])
@@ -493,7 +505,7 @@ class _Sheet:
         if lines and not self._label_cell(spec, lines):
             above_is_header = bool(right) or self._row_has_other_labels(hit.last)
             how = BY_HEADER_ROW if above_is_header else BY_BELOW
-            return Found("\n".join(x.text for x in lines), how, _conf(lines), lines)
+            return Found(_cell_text(lines), how, _conf(lines), lines)
         return Found("", BY_CELL, 1.0)
 
     def _right_cells(self, block: TextBlock, cell: Cell) -> list[Cell]:
@@ -611,7 +623,10 @@ class _Sheet:
             return Found("", BY_BELOW, 1.0)
         if spec.kind == TEXT and spec.key not in _NAMES_AND_CODES and _heading_like(nxt.text):
             return Found("", BY_BELOW, 1.0)  # a section heading of the form, not a value
-        return Found(nxt.text, BY_BELOW, nxt.block.confidence, (nxt,))
+        how = BY_BELOW
+        if spec.key == "secretary_name" and _signer_title(hit) and _NAME.fullmatch(nxt.text):
+            how = BY_SIGNATURE
+        return Found(nxt.text, how, nxt.block.confidence, (nxt,))
 
     def _option_lines(self, spec: LabelSpec, after: list[Line]) -> list[Line]:
         """Consecutive option lines under a label ("☒ Có" / "☐ Không", or one option)."""
@@ -683,6 +698,15 @@ class _Sheet:
 
 
 _NAMES_AND_CODES = ("secretary_name", "unit_code")  # may be written in capitals
+_NAME = re.compile(r"(?:[^\W\d_][^\W\d_.]*\.?\s+){1,5}[^\W\d_]+")  # "Nguyễn Văn An", "Lê T. Hoa"
+
+
+def _signer_title(hit: Hit) -> bool:
+    """The signer's title alone on its line in capitals ("BÍ THƯ"), as a signature block
+    prints it above the signature and the name."""
+    letters = [c for c in hit.first.text if c.isalpha()]
+    return hit.first is hit.last and not split_rest(hit.rest)[0] and bool(letters) and all(
+        c.isupper() for c in letters)
 _SECTION = re.compile(r"^\s*(?:[IVX]{1,4}|[A-Z]|\d{1,2})[.)]\s")
 
 
@@ -698,6 +722,16 @@ def _union(a: BBox | None, b: BBox | None) -> BBox:
     boxes = [x for x in (a, b) if x is not None]
     return (min(x[0] for x in boxes), min(x[1] for x in boxes),
             max(x[2] for x in boxes), max(x[3] for x in boxes))
+
+
+def _cell_text(lines: tuple[Line, ...]) -> str:
+    """A cell's lines as its value: a Word cell's paragraphs one per line; the lines an OCR'd
+    cell wraps its text onto (one block each) joined by a space, as the unit typed them."""
+    out = lines[0].text
+    for before, line in zip(lines, lines[1:], strict=False):
+        wrapped = line.block.kind == "line" and line.bid != before.bid
+        out += (" " if wrapped else "\n") + line.text
+    return out
 
 
 def _conf(lines: tuple[Line, ...] | list[Line]) -> float:
@@ -728,8 +762,11 @@ def _typed(spec: LabelSpec, text: str, how: float, conf: float, at: Line | None 
         written = read_code(text)
     elif kind == DATE:
         written = _date_value(text)
-    else:
+    elif kind == TEXT_BLOCK:
         written = read_text(text)
+    else:
+        # A one-line text (a name, a place) wrapped in its cell: the break is the layout's.
+        written = read_text(" ".join(text.split()))
     written = _in_range(key, written)
     raw = " ".join(text.split()) if kind != TEXT_BLOCK else text.strip()
     if written.value is None:
@@ -823,7 +860,8 @@ def _merge(readings: list[Reading]) -> Reading | None:
         said = list(dict.fromkeys(_said(r) for r in good))[:3]
         shown = " và ".join(f"\u201c{x}\u201d" for x in said)
         return Reading(good[0].key, None, " | ".join(raws), 0.0,
-                       f"ghi nhiều giá trị khác nhau ({shown})", good[0].at)
+                       f"ghi nhiều giá trị khác nhau ({shown})", good[0].at,
+                       seen=good[0].seen)
     bad = [r for r in written if r.problem is not None]
     if bad and not controls:
         return bad[0]
@@ -940,20 +978,46 @@ def _apply_qr(qr: _Qr, fields: dict[str, Reading], problems: list[Problem]) -> N
                 f" năm {qr.period}: cần kiểm tra."))
 
 
-def _date_readings(lines: list[Line]) -> list[Reading]:
+def _date_readings(lines: list[Line], words: dict[int, list[float]] | None = None
+                   ) -> list[Reading]:
+    """The place and the date of the line above the signature; on an OCR'd line each is as
+    sure as its own words (a doubtful letter in the place does not make the date doubtful)."""
     out: list[Reading] = []
     for line in lines:
         found = read_date_line(line.text)
         if found is None:
             continue
-        conf = BY_LINE * line.block.confidence
+        place_conf = date_conf = line.block.confidence
+        confs = (words or {}).get(id(line.block))
+        if confs and found.place is not None and len(confs) == len(line.text.split()):
+            n = len(line.text.split(",", 1)[0].split())
+            if 0 < n < len(confs):
+                place_conf, date_conf = min(confs[:n]), min(confs[n:])
+        seen = _seen((line,))
         if found.place is not None:
-            out.append(Reading("signed_place", found.place, found.place, conf, at=line))
+            out.append(Reading("signed_place", found.place, found.place, BY_LINE * place_conf,
+                               at=line, seen=seen))
         date = found.date
         if not date.blank:
             read = date.value is not None
-            out.append(Reading("signed_on", date.value, line.text, conf if read else 0.0,
-                               date.problem, line))
+            out.append(Reading("signed_on", date.value, line.text,
+                               BY_LINE * date_conf if read else 0.0, date.problem, line,
+                               seen=seen))
+    return out
+
+
+def _word_confidences(layout: Layout) -> dict[int, list[float]]:
+    """Each OCR line's words' confidences, by the line block's id (a reader that keeps words
+    gives each line followed by its words; the field matcher reads the lines only)."""
+    out: dict[int, list[float]] = {}
+    current: list[float] | None = None
+    for b in layout.blocks:
+        if b.kind == "line":
+            current = out.setdefault(id(b), [])
+        elif b.kind == "word" and current is not None:
+            current.append(b.confidence)
+        else:
+            current = None
     return out
 
 
@@ -966,13 +1030,19 @@ def _title_years(form: _Form) -> list[Reading]:
             m = _YEAR_IN_TITLE.search(" ".join(w.key for w in words(line.text)))
             if m:
                 out.append(Reading("year", int(m.group(1)), line.text,
-                                   BY_LINE * line.block.confidence, at=line))
+                                   BY_LINE * line.block.confidence, at=line,
+                                   seen=_seen((line,))))
                 break
     return out
 
 
-def _review(code: str | None, fields: dict[str, Reading], problems: list[Problem]) -> bool:
-    """Whether a person must look, with a Vietnamese problem for each reason (forms.md)."""
+def _review(code: str | None, fields: dict[str, Reading], problems: list[Problem],
+            ocr: bool = False) -> bool:
+    """Whether a person must look, with a Vietnamese problem for each reason (forms.md).
+
+    On a form read by OCR every value is held to the bar, not only those the rules use: a
+    misread name or date is as wrong as a misread count, and only a person can tell.
+    """
     form_code = fields.get("form_code")
     review = code is None or form_code is None or form_code.confidence < REVIEW_BAR
     for key, reading in fields.items():
@@ -989,7 +1059,8 @@ def _review(code: str | None, fields: dict[str, Reading], problems: list[Problem
             problems.append(Problem(key, "warning", f"Thiếu \u201c{_label(key, code)}\u201d."))
             review = True
     for key, reading in fields.items():
-        used = key in required or (code == FORM_02 and key in _OPTIONAL)
+        used = key in required or (code == FORM_02 and key in _OPTIONAL) or (
+            ocr and key != "form_code")
         if used and reading.value is not None and reading.confidence < REVIEW_BAR:
             problems.append(Problem(key, "warning",
                 f"Chưa chắc chắn \u201c{_label(key, code)}\u201d (đọc được"
@@ -1018,9 +1089,20 @@ def _label_readings(sheet: _Sheet) -> dict[str, list[Reading]]:
             continue
         found = sheet.locate(hit)
         claimed.update(x.idx for x in found.lines)
-        readings.setdefault(hit.spec.key, []).append(
-            _typed(hit.spec, found.text, found.how, found.conf, hit.first, hit.edits))
+        reading = _typed(hit.spec, found.text, found.how, found.conf, hit.first, hit.edits)
+        seen = _seen((hit.first, hit.last, *found.lines))
+        readings.setdefault(hit.spec.key, []).append(replace(reading, seen=seen))
     return readings
+
+
+def _seen(lines: tuple[Line, ...]) -> tuple[int, BBox] | None:
+    """The box around a field's label and value lines on the label's page."""
+    page = lines[0].page
+    boxes = [x.bbox for x in lines if x.bbox is not None and x.page == page]
+    if not boxes:
+        return None
+    return page, (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                  max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _read_form(form: _Form, layout: Layout, blocks: list[TextBlock], held: set[int],
@@ -1042,7 +1124,9 @@ def _read_form(form: _Form, layout: Layout, blocks: list[TextBlock], held: set[i
         if bid not in held and b.table is not None:
             cells.setdefault((b.table, b.row or 0, b.col or 0), b)
     readings = _label_readings(_Sheet(form.lines, table, cells))
-    extra = [*_control_readings(own, table), *_date_readings(form.lines)]
+    extra = [*_control_readings(own, table),
+             *_date_readings(form.lines, _word_confidences(layout) if layout.source in (
+                 "pdf-scan", "image") else None)]
     if code == FORM_02:
         extra += _title_years(form)
     for reading in extra:
@@ -1052,12 +1136,16 @@ def _read_form(form: _Form, layout: Layout, blocks: list[TextBlock], held: set[i
         fields["form_code"] = code_reading
     if qr is not None:
         _apply_qr(qr, fields, problems)
-    review = _review(code, fields, problems)
+    _cross_check(code, fields)
+    ocr = layout.source in ("pdf-scan", "image") and any(
+        line.block.confidence < 1 for line in form.lines)
+    review = _review(code, fields, problems, ocr)
     pages = sorted({line.page for line in form.lines})
+    crops = _crops(layout, fields) if layout.page_images else {}
     return ParsedForm(
         form_code=code,
         source=layout.source,
-        fields={k: _field_value(r) for k, r in fields.items()},
+        fields={k: _field_value(r, crops.get(k)) for k, r in fields.items()},
         problems=tuple(problems),
         needs_review=review,
         parser="labels",
@@ -1066,10 +1154,87 @@ def _read_form(form: _Form, layout: Layout, blocks: list[TextBlock], held: set[i
     )
 
 
-def _field_value(reading: Reading) -> FieldValue:
+def _field_value(reading: Reading, crop: str | None = None) -> FieldValue:
     at = reading.at
     return FieldValue(reading.value, round(reading.confidence, 4), reading.raw,
-                      page=at.page if at else None, bbox=at.bbox if at else None)
+                      page=at.page if at else None, bbox=at.bbox if at else None, crop=crop)
+
+
+_RATED = ("rated_excellent", "rated_good", "rated_complete", "rated_incomplete")
+_BOUNDS = (("t1_targets_met", "t1_targets_assigned"), ("members_evaluated", "members_total"),
+           ("sub_cells_four_good", "sub_cells_total"))
+
+
+def _cross_check(code: str | None, fields: dict[str, Reading]) -> None:
+    """Figures that must agree with each other, as evidence on how they were read.
+
+    The four ratings adding up to the members evaluated makes each of the five far likelier
+    right (a misread figure would have to be offset by another); a sum or a bound that does not
+    hold halves each figure in it, so that none of them passes without a person.
+    """
+    if code != FORM_02:
+        return
+
+    def number(key: str) -> int | None:
+        r = fields.get(key)
+        ok = r is not None and isinstance(r.value, int) and not isinstance(r.value, bool)
+        return r.value if ok and r is not None else None
+
+    def scale(keys: tuple[str, ...], holds: bool) -> None:
+        for key in keys:
+            r = fields[key]
+            conf = 1 - (1 - r.confidence) * SUM_HOLDS if holds else r.confidence * SUM_FAILS
+            fields[key] = replace(r, confidence=round(conf, 4))
+
+    summed = ("members_evaluated", *_RATED)
+    counts = [number(k) for k in summed]
+    if all(c is not None for c in counts):
+        scale(summed, sum(c for c in counts[1:] if c is not None) == counts[0])
+    for small, big in _BOUNDS:
+        low, high = number(small), number(big)
+        if low is not None and high is not None and low > high:
+            scale((small, big), False)
+
+
+CROP_MARGIN = 4.0  # points around a field's label and value in the image a person is shown
+CROP_DPI = 150  # resolution of that image: plenty to read print by, a quarter of the pixels
+
+
+def _crops(layout: Layout, fields: dict[str, Reading]) -> dict[str, str]:
+    """The page image of each field read on a page the reader kept an image of: its label and
+    value, cut out and saved beside the page (``page-001-<key>.png``), so that whoever confirms
+    the value sees what the machine saw."""
+    from PIL import Image
+
+    out: dict[str, str] = {}
+    by_page: dict[int, list[tuple[str, BBox]]] = {}
+    for key, reading in fields.items():
+        if reading.seen is not None and reading.seen[0] in layout.page_images:
+            by_page.setdefault(reading.seen[0], []).append((key, reading.seen[1]))
+    for page, wanted in by_page.items():
+        path = Path(layout.page_images[page])
+        try:
+            image = Image.open(path)
+            image.load()
+        except OSError:
+            continue  # the page image went away: the values stand without their pictures
+        with image:
+            dpi = float(image.info.get("dpi", (72.0, 72.0))[0])
+            scale, shrink = dpi / 72.0, max(1, round(dpi / CROP_DPI))
+            for key, (x0, top, x1, bottom) in wanted:
+                box = (max(0, round((x0 - CROP_MARGIN) * scale)),
+                       max(0, round((top - CROP_MARGIN) * scale)),
+                       min(image.width, round((x1 + CROP_MARGIN) * scale)),
+                       min(image.height, round((bottom + CROP_MARGIN) * scale)))
+                if box[2] <= box[0] or box[3] <= box[1]:
+                    continue
+                target = path.with_name(f"{path.stem}-{key}.png")
+                shown = image.crop(box)
+                if shown.width // shrink > 40:
+                    shown = shown.reduce(shrink)
+                shown.save(target, format="PNG", compress_level=1)
+                out[key] = str(target)
+    return out
 
 
 def extract_forms(layout: Layout) -> list[ParsedForm]:

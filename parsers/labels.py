@@ -56,7 +56,8 @@ _LETTERS_PER_EDIT = 10  # and at most one edit per this many letters of the labe
 SEPARATORS = ":：|\t"  # a label never runs across these; a value may start after them
 GLYPHS_TICKED = "☒☑✓✔✗✘⊠▣■●√×"
 GLYPHS_EMPTY = "☐□▢❑❒⬜○◯"
-GLYPHS = GLYPHS_TICKED + GLYPHS_EMPTY
+GLYPHS_UNSURE = "⍰"  # ⍰: a box a scan shows neither clearly ticked nor clearly empty
+GLYPHS = GLYPHS_TICKED + GLYPHS_EMPTY + GLYPHS_UNSURE
 
 
 @dataclass(frozen=True)
@@ -546,6 +547,9 @@ def _marked_choice(options: tuple[str, ...], text: str) -> Choice:
     for glyph, segment in pairs:
         ws = words(segment)
         lead = _leading_option(options, ws)
+        if glyph in GLYPHS_UNSURE:
+            shown = lead[0] if lead is not None else (short(segment.strip()) or "?")
+            return Choice(None, 0.0, f"không rõ ô \u201c{shown}\u201d có được đánh dấu không")
         if lead is None:
             shown = short(segment.strip()) or glyph
             return Choice(None, 0.0, f"không nhận ra lựa chọn \u201c{shown}\u201d")

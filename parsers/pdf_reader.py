@@ -1,10 +1,12 @@
 """PDF with a text layer → :class:`~parsers.base.Layout` of lines and table cells with boxes.
 
-Text and positions come from PDFium's text page: one rectangle per text run (``count_rects``/
-``get_rect``), its text sliced from the page's text, a few calls per run instead of one per
-character.  Runs on one baseline are joined into a ``line`` block unless a wide gap parts them, so
-a label and the value typed beside it stay one line, while a label column and a value column stay
-two blocks the extractor can pair by position.  Pages with horizontal and vertical ruling lines
+Text and positions come from PDFium's text page: the text is PDFium's own page text, cut into
+words at its whitespace, each word boxed by its character boxes (one raw ``FPDFText_GetCharBox``
+per character); no space is inferred from a gap between boxes, and words are ordered along a line
+by position (a check box glyph drawn by another text run keeps its place).  Words on one baseline
+are joined into a ``line`` block unless a wide gap parts them (typed spaces never do), so a label
+and the value typed beside it stay one line, while a label column and a value column stay two
+blocks the extractor can pair by position.  Pages with horizontal and vertical ruling lines
 (read from PDFium's path objects) go to pdfplumber's ``find_tables``, given those lines, whose
 cells turn the runs inside a table into ``cell`` blocks with row/col like a Word table.
 
@@ -53,8 +55,12 @@ class _Seg:
     bbox: BBox
     font: str | None
     guessed: bool = False  # converted from a legacy encoding guessed from the letters
-    space_before: bool = False  # the PDF has a space between this run and the one before
-    space_after: bool = False
+    start: int = -1  # its characters in PDFium's page text: [start, end)
+    end: int = -1
+    word: int = 0  # its place among the page's words, in PDFium's text order
+    space_before: bool = False  # PDFium's text has a space between it and the word before
+    linked: bool = False  # typed spaces only (no line break) part it from the word before
+    typed_after: bool | None = None  # typed spaces only follow it
 
     @property
     def height(self) -> float:
@@ -154,78 +160,95 @@ def _read_page(doc: pdfium.PdfDocument, index: int) -> _Page:
 
 
 def _segments(textpage: pdfium.PdfTextPage, geo: _Geometry, whole: str) -> Iterable[_Seg]:
-    """The page's text runs.  PDFium lists a page's rectangles in character order, so a run's
-    text is the page text from its first character to the next run's: one index lookup per
-    run instead of ``get_text_bounded``, which rescans the page on every call (50 µs a run).
+    """The page's words, in PDFium's character order: the text is PDFium's own page text, the
+    boxes its character boxes; no space is ever inferred from a gap between boxes.
+
+    A word ends at whitespace, where the next character does not sit on the same line, or lies
+    back to the left (a glyph drawn by another text run): lines are ordered by position, never
+    by content stream.  Runs split glyph by glyph inside a word stay one word.
     """
-    rects = [textpage.get_rect(i) for i in range(textpage.count_rects())]
-    starts = [_first_char(textpage, *rect) for rect in rects]
-    latest = -1
-    for i, start in enumerate(starts):
-        if 0 <= start <= latest:
-            starts[i] = -1  # not in character order: this run is read by its box
-        latest = max(latest, start)
-    aligned = len(whole) == textpage.count_chars()  # no surrogate pairs: one unit per char
-    for i, (left, bottom, right, top) in enumerate(rects):
-        start, end = starts[i], starts[i + 1] if i + 1 < len(starts) else len(whole)
-        if aligned and start >= 0 and end > start:
-            text = whole[start:end]
-        else:
-            text = textpage.get_text_bounded(left, bottom, right, top)
-        spaced = text[:1].isspace(), text[-1:].isspace()
-        text = " ".join(text.split())
-        if not text:
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    aligned = len(whole) == count  # no surrogate pairs: one unit per char
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = tuple(ctypes.byref(v) for v in (left, right, bottom, top))
+    get_box, generated = pdfium_c.FPDFText_GetCharBox, pdfium_c.FPDFText_IsGenerated
+    word: _Seg | None = None  # the word being read
+    chars: list[str] = []
+    x0 = y0 = x1 = y1 = 0.0  # its box, PDF coordinates
+    spaced = False  # a space (typed or PDFium's) since the last word
+    typed = None  # whitespace since the last word, all of it typed spaces (None: none seen)
+    ordinal = 0
+    for i in range(count):
+        ch = whole[i] if aligned else chr(pdfium_c.FPDFText_GetUnicode(raw, i))
+        if not ch or ch.isspace():
+            spaced = spaced or ch == " "
+            typed = (typed is not False) and ch == " " and not generated(raw, i)
+            if word is not None:
+                word.typed_after = typed
+                yield _finish_word(textpage, geo, word, chars, (x0, y0, x1, y1))
+                word = None
             continue
-        font = _font(textpage, start) if start >= 0 else None
-        glyphs = symbol_text(font, text)
-        yield _Seg(glyphs if glyphs is not None else text, geo.box(left, bottom, right, top), font,
-                   space_before=spaced[0], space_after=spaced[1])
+        if not get_box(raw, i, *refs):
+            continue
+        lft, r, b, t = left.value, right.value, bottom.value, top.value
+        if word is not None:
+            # same line: the boxes overlap by half the smaller height; not back to the left,
+            # not past a wide gap (plain comparisons: this runs once per character)
+            low, high = (b if b > y0 else y0), (t if t < y1 else y1)
+            small = (t - b) if (t - b) < (y1 - y0) else (y1 - y0)
+            same_line = (high - low >= 0.5 * small) if small > 0 else (y0 <= (b + t) / 2 <= y1)
+            if same_line and lft + r >= 2 * x0 - 1 and lft <= x1 + LINE_GAP * (y1 - y0 + 1):
+                chars.append(ch)
+                if lft < x0:
+                    x0 = lft
+                if r > x1:
+                    x1 = r
+                if b < y0:
+                    y0 = b
+                if t > y1:
+                    y1 = t
+                continue
+            yield _finish_word(textpage, geo, word, chars, (x0, y0, x1, y1))
+        ordinal += 1
+        word = _Seg("", (0, 0, 0, 0), None, start=i, word=ordinal, space_before=spaced,
+                    linked=bool(typed) and ordinal > 1)
+        chars, spaced, typed = [ch], False, None
+        x0, y0, x1, y1 = lft, b, r, t
+    if word is not None:
+        yield _finish_word(textpage, geo, word, chars, (x0, y0, x1, y1))
 
 
-def _first_char(textpage: pdfium.PdfTextPage, left: float, bottom: float, right: float,
-                top: float) -> int:
-    """Index of the first character of a run's rectangle (-1 if none is found).
-
-    Probed at the left edge (ordinary text); when that misses, from the middle of the run back
-    to its first character, which also finds the start of text set at an angle (a landscape
-    page drawn sideways) or of a run that begins with a space.
-    """
-    rect = (left - 0.5, bottom - 0.5, right + 0.5, top + 0.5)
-    mid = bottom + (top - bottom) / 2
-    index = _index_at(textpage, left + min(1.0, (right - left) / 2), mid, 1.0)
-    if index >= 0 and _inside(textpage, index, rect) and not _inside(textpage, index - 1, rect):
-        return index
-    index = _index_at(textpage, left + (right - left) / 2, mid, 1.0)
-    if index < 0 or not _inside(textpage, index, rect):
-        return -1
-    while _inside(textpage, index - 1, rect):
-        index -= 1
-    return index
+def _finish_word(textpage: pdfium.PdfTextPage, geo: _Geometry, word: _Seg, chars: list[str],
+                 box: tuple[float, float, float, float]) -> _Seg:
+    text = "".join(chars)
+    word.font = _font(textpage, word.start)
+    glyphs = symbol_text(word.font, text)
+    word.text = glyphs if glyphs is not None else text
+    word.bbox = geo.box(*box)
+    word.end = word.start + len(chars)
+    return word
 
 
-def _inside(textpage: pdfium.PdfTextPage, index: int, rect: BBox) -> bool:
-    """Whether character ``index`` lies in ``rect`` (PDF coordinates, bottom-left origin)."""
-    if index < 0:
-        return False
-    left, bottom, right, top = textpage.get_charbox(index)
-    x, y = (left + right) / 2, (bottom + top) / 2
-    return rect[0] <= x <= rect[2] and rect[1] <= y <= rect[3] and (right > left or top > bottom)
-
-
-def _index_at(textpage: pdfium.PdfTextPage, x: float, y: float, tol: float) -> int:
-    index = textpage.get_index(x, y, tol, tol)
-    return -1 if index is None else index
+_FONT_BUF = ctypes.create_string_buffer(128)
+_FONT_FLAGS = ctypes.c_int()
+_FONT_NAMES: dict[bytes, str | None] = {}  # raw font name → name without subset and style
 
 
 def _font(textpage: pdfium.PdfTextPage, index: int) -> str | None:
     """The font of one character, without subset prefix or style suffix."""
-    buf = ctypes.create_string_buffer(128)
-    flags = ctypes.c_int()
-    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, buf, len(buf), ctypes.byref(flags))
+    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, _FONT_BUF, len(_FONT_BUF),
+                                         ctypes.byref(_FONT_FLAGS))
     if size <= 0:
         return None
-    name = buf.value.decode("utf-8", "replace")
-    return _STYLE_SUFFIX.sub("", _SUBSET.sub("", name)) or None
+    raw = _FONT_BUF.value
+    name = _FONT_NAMES.get(raw)
+    if name is None and raw not in _FONT_NAMES:
+        if len(_FONT_NAMES) > 1024:
+            _FONT_NAMES.clear()
+        text = raw.decode("utf-8", "replace")
+        name = _FONT_NAMES[raw] = _STYLE_SUFFIX.sub("", _SUBSET.sub("", text)) or None
+    return name
 
 
 def _judge(page: pdfium.PdfPage, result: _Page, whole: str) -> None:
@@ -258,19 +281,42 @@ def _judge(page: pdfium.PdfPage, result: _Page, whole: str) -> None:
 
 
 def _decode(result: _Page) -> None:
-    """Legacy runs to Unicode: by font name, else by the letters of the whole page (flagged)."""
-    runs = [Run(s.text, s.font) for s in result.segs]
+    """Legacy runs to Unicode: by font name, else by the letters of the whole page (flagged).
+
+    Words that follow each other in one font are decoded as one run (a space between them),
+    as the run they were typed in: one judgement for a sentence, not one per word.
+    """
+    groups: list[list[_Seg]] = []
+    for seg in result.segs:
+        prev = groups[-1][-1] if groups else None
+        if prev and prev.font == seg.font and (seg.linked or seg.start == prev.end):
+            groups[-1].append(seg)
+        else:
+            groups.append([seg])
+    runs = [Run(" ".join(s.text for s in group), group[0].font) for group in groups]
     before = [r.text for r in runs]
     notes = decode_runs(runs)
-    for seg, run, old in zip(result.segs, runs, before, strict=True):
-        seg.guessed = run.text != old and not (seg.font and is_legacy_font(seg.font))
-        seg.text = unicodedata.normalize("NFC", run.text)
+    for group, run, old in zip(groups, runs, before, strict=True):
+        guessed = run.text != old and not (group[0].font and is_legacy_font(group[0].font))
+        words = run.text.split(" ")
+        if len(words) != len(group):  # a decoder changed the spacing: decode word by word
+            words = [_decode_alone(s, run.text != old) for s in group]
+        for seg, word in zip(group, words, strict=True):
+            seg.guessed = guessed
+            seg.text = unicodedata.normalize("NFC", word)
     n = result.index + 1
     for note in notes:
         if "theo mẫu chữ" in note:
             result.notes.append(f"Trang {n}: {note}; cần đối chiếu với bản in.")
         else:
             result.notes.append(f"Trang {n}: {note}.")
+
+
+def _decode_alone(seg: _Seg, changed: bool) -> str:
+    run = Run(seg.text, seg.font)
+    if changed:
+        decode_runs([run])
+    return run.text
 
 
 def _image_share(page: pdfium.PdfPage) -> float:
@@ -446,17 +492,34 @@ def _lines(segs: list[_Seg], split: bool) -> list[list[_Seg]]:
             rows.append([seg])
     out: list[list[_Seg]] = []
     for row in rows:
+        spans = _typed_spans(row) if split else []
         row.sort(key=lambda s: s.bbox[0])
         line = [row[0]]
         for seg in row[1:]:
             gap = seg.bbox[0] - line[-1].bbox[2]
-            if split and gap > LINE_GAP * min(seg.height, line[-1].height):
+            if split and gap > LINE_GAP * min(seg.height, line[-1].height) and not any(
+                    x0 < seg.bbox[0] and line[-1].bbox[2] < x1 for x0, x1 in spans):
                 out.append(line)
                 line = [seg]
             else:
                 line.append(seg)
         out.append(line)
     return out
+
+
+def _typed_spans(row: list[_Seg]) -> list[tuple[float, float]]:
+    """Where words typed with spaces between them run, in a row (a label, spaces and the value
+    typed after it are one line, however wide the spaces, and so is a check box glyph drawn
+    in between by another text run)."""
+    spans: list[tuple[float, float]] = []
+    chain: _Seg | None = None
+    for seg in sorted((s for s in row if s.start >= 0), key=lambda s: s.start):
+        if chain is not None and seg.linked and seg.bbox[0] >= chain.bbox[2] - 0.5:
+            spans[-1] = (spans[-1][0], seg.bbox[2])
+        else:
+            spans.append((seg.bbox[0], seg.bbox[2]))
+        chain = seg
+    return [span for span in spans if span[1] > span[0]]
 
 
 def _same_row(row: list[_Seg], seg: _Seg) -> bool:
@@ -467,10 +530,16 @@ def _same_row(row: list[_Seg], seg: _Seg) -> bool:
 
 
 def _join(line: list[_Seg]) -> str:
+    """A line's words in order.  Words that follow each other in PDFium's text are parted as
+    it parts them, by a space; words it put apart (a check box glyph drawn by another text run
+    lands in the middle of its text: "Kh ☒ ☐ ông") are parted only by a space typed there."""
     parts = [line[0].text]
     for prev, seg in zip(line, line[1:], strict=False):
-        gap = seg.bbox[0] - prev.bbox[2]
-        space = prev.space_after or seg.space_before or gap > 0.15 * min(seg.height, prev.height)
+        if seg.word == prev.word + 1:  # PDFium's own spacing; its line breaks inside a line
+            space = seg.space_before  # ("Tự đ\r\nánh") are no spaces
+        else:  # PDFium put other text between them, with spaces of its own around it
+            space = bool(prev.typed_after) or seg.linked
+
         parts.append((" " if space else "") + seg.text)
     return " ".join("".join(parts).split())
 

@@ -42,18 +42,33 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from bontot.errors import ReadError
+from bontot.formdata import CHOICE, INT, PASS, YESNO
+from bontot.text import fold
 from parsers.base import Layout, TextBlock
 from parsers.detect import read_head
+from parsers.labels import TEXT_BLOCK, LabelSpec, options_of, table_for
 from parsers.ocr import DEFAULT_LANG, DEFAULT_PSM, DEFAULT_TIMEOUT, Word, check_tesseract, ocr_image
+from parsers.pagegeom import (
+    MIN_SKEW,
+    Box,
+    Cell,
+    Grid,
+    binarized,
+    find_grid,
+    long_runs,
+    orientations,
+    straighten,
+)
 from parsers.qr import read_qr
+from parsers.ticks import EMPTY, OPTIONS_PRINTED, TICKED, UNSURE, find_boxes, with_boxes
 
 log = logging.getLogger(__name__)
 A4_INCHES = (8.27, 11.69)
@@ -65,12 +80,12 @@ LINE_GAP = 1.2  # words further apart than this many line heights are separate l
 RETRY_BELOW = 0.70  # mean word confidence under which the page is read turned the other way
 POOR_BELOW = 0.60  # mean word confidence under which the clerk is told the page reads badly
 BORDER_CHARS = "|¦│┃"  # table borders Tesseract reads as letters
-INK_SHARE = 0.65  # darker than this share of the surrounding paper is ink
 QR_PREFIX = "BT1|"  # our templates' QR codes, printed upright
 NOISE_BELOW = 0.5  # a word with no letter or digit read less surely than this is a speck
 # Word pairs Tesseract (vie) misreads on these forms, with no other reading in Vietnamese:
-# (read, read) → (fixed, fixed, "name"); "name" only mends the pair where a name follows it or
-# the line ends, since "chỉ bộ phận ..." ("only the department") is good Vietnamese.
+# (read, read) → (fixed, fixed, "name"); "name" only mends the pair where a name follows it, the
+# line ends or "cơ sở" does ("Chi bộ cơ sở"), since "chỉ bộ phận ..." ("only the department") is
+# good Vietnamese.
 SLIPS: dict[tuple[str, str], tuple[str, str, str | None]] = {
     ("Chỉ", "bộ"): ("Chi", "bộ", "name"),
     ("CHỈ", "BỘ"): ("CHI", "BỘ", None),
@@ -125,7 +140,10 @@ class _Source:
 @dataclass
 class _PageResult:
     index: int
-    blocks: list[TextBlock] = field(default_factory=list)
+    words: list[Word] = field(default_factory=list)  # in the upright page's pixels
+    grid: Grid | None = None
+    crops: list[_Crop] = field(default_factory=list)  # values to read a second time
+    to_pt: float = 72.0 / 300
     qr: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     image_path: str = ""
@@ -142,6 +160,7 @@ def read_image(path: str | Path, settings: ScanSettings | Mapping[str, Any] | No
     version = check_tesseract(conf.lang).version
     read_head(path)  # a missing, unreadable or empty file gets its own message
     results = _run_pages(_image_pages(path, conf), conf, _cache_dir(path, conf))
+    _read_again(results, conf)
     return _layout("image", results, len(results), version)
 
 
@@ -169,6 +188,7 @@ def read_scanned_pdf(path: str | Path, pages: Sequence[int] | None = None,
         results = _run_pages(_pdf_pages(doc, wanted, conf), conf, _cache_dir(path, conf))
     finally:
         doc.close()
+    _read_again(results, conf)
     return _layout("pdf-scan", results, total, version)
 
 
@@ -195,7 +215,7 @@ def _layout(source: str, results: list[_PageResult], pages: int, version: str) -
     notes = [f"Đã nhận dạng chữ (OCR) {len(results)} trang bằng Tesseract {version}."]
     return Layout(
         source=source,  # type: ignore[arg-type]
-        blocks=tuple(b for r in results for b in r.blocks),
+        blocks=tuple(b for r in results for b in _blocks(r.words, r.index, r.to_pt, r.grid)),
         pages=pages,
         qr_payloads=tuple((r.index, q) for r in results for q in r.qr),
         notes=tuple(notes + [n for r in results for n in r.notes]),
@@ -360,6 +380,7 @@ class _Reading:
     turns: int
     skew: float
     words: list[Word]
+    image: Image.Image | None = None  # the straightened black-and-white page Tesseract read
 
     @property
     def score(self) -> float:
@@ -378,23 +399,23 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     image, dpi = _scaled(source, conf, result.notes)
     gray = image.convert("L") if image.mode != "L" else image
     ink = image.getchannel("R") if image.mode == "RGB" else gray  # red stamps fade away
-    binary = _binarized(ink, dpi)
+    binary = binarized(ink, dpi)
     clock.lap("prepare")
     codes = read_qr(gray)
     result.qr = [c.payload for c in codes]
     ours = [c.quarter_turns for c in codes if c.payload.startswith(QR_PREFIX)]
     _blank_out(binary, [c.bbox for c in codes], dpi)
     clock.lap("qr")
-    candidates = _orientations(ink, dpi, ours[0] if ours else None)
+    candidates = orientations(ink, dpi, ours[0] if ours else None)
     clock.lap("geometry")
     best: _Reading | None = None
     for turns, skew in candidates:
-        straight = _straighten(binary, turns, skew)
+        straight = straighten(binary, turns, skew)
         clock.lap("straighten")
         words = ocr_image(straight, lang=conf.lang, psm=conf.psm, dpi=round(dpi),
                           timeout=conf.timeout, page=source.index)
         clock.lap("ocr")
-        reading = _Reading(turns, skew, words)
+        reading = _Reading(turns, skew, words, straight)
         if best is None or reading.score > best.score:
             best = reading
         if best.mean >= RETRY_BELOW:
@@ -402,10 +423,15 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     if best is None:  # a blank page: nothing to read
         best = _Reading(0, 0.0, [])
     result.notes += _reading_notes(n, best)
-    shown = _straighten(gray, best.turns, best.skew)
+    shown = straighten(gray, best.turns, best.skew)
     result.image_path = _save_png(shown, cache / f"page-{n:03d}.png", dpi)
     clock.lap("save")
-    result.blocks = _blocks(best.words, source.index, 72.0 / dpi)
+    result.to_pt = 72.0 / dpi
+    result.words = best.words
+    if best.image is not None and best.words:
+        tones = shown if ink is gray else straighten(ink, best.turns, best.skew)
+        result.words, result.crops, result.grid = _by_position(best.words, best.image, tones, dpi)
+    clock.lap("cells")
     log.debug("page %d: %s; turns %d, skew %.2f, %d words, mean confidence %.2f", n, clock,
               best.turns, best.skew, len(best.words), best.mean)
     return result
@@ -450,26 +476,6 @@ def _scaled(source: _Source, conf: ScanSettings, notes: list[str]) -> tuple[Imag
     return image.resize(size, method), dpi * factor
 
 
-def _paper(image: Image.Image, dpi: float) -> Image.Image:
-    """The paper's brightness around each pixel: the brightest of the 3x3 neighbouring cells of
-    about 1.3 mm, so that strokes, lines and stamps do not count, but shadows do."""
-    cell = max(2, round(dpi / 19))
-    return image.reduce(cell).filter(ImageFilter.MaxFilter(3)).resize(
-        image.size, Image.Resampling.BILINEAR)
-
-
-def _binarized(image: Image.Image, dpi: float) -> Image.Image:
-    """Black ink on white: what is clearly darker than the paper around it.
-
-    Tesseract's LSTM reads the grey line images, and on a phone photo (uneven light, sensor
-    noise) it misread lone numbers in table cells ("27" as "SẮP:") that it read right once the
-    page was thresholded against its own local paper; clean scans read the same either way.
-    """
-    pixels = np.asarray(image, dtype=np.int16)
-    paper = np.asarray(_paper(image, dpi), dtype=np.int16)
-    return Image.fromarray(np.where(pixels < paper * INK_SHARE, 0, 255).astype(np.uint8), "L")
-
-
 def _blank_out(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], dpi: float
                ) -> None:
     """Paint the QR codes white (with their quiet zone): read as text they are only noise."""
@@ -477,23 +483,6 @@ def _blank_out(image: Image.Image, boxes: Sequence[tuple[int, int, int, int]], d
     margin = round(dpi / 12)
     for left, top, right, bottom in boxes:
         draw.rectangle((left - margin, top - margin, right + margin, bottom + margin), fill=255)
-
-
-_TURNS = {1: Image.Transpose.ROTATE_90, 2: Image.Transpose.ROTATE_180,
-          3: Image.Transpose.ROTATE_270}
-
-
-def _straighten(image: Image.Image, turns: int, skew: float) -> Image.Image:
-    """Quarter turns (counter-clockwise), then the skew taken out.
-
-    Nearest-neighbour rotation: ten times faster than bicubic on a 300 dpi page and Tesseract
-    read the result just as well (mean confidence 94.9 against 94.1 on our test page).
-    """
-    if turns % 4:
-        image = image.transpose(_TURNS[turns % 4])
-    if abs(skew) >= MIN_SKEW:
-        image = image.rotate(skew, resample=Image.Resampling.NEAREST, fillcolor=255)
-    return image
 
 
 def _save_png(image: Image.Image, target: Path, dpi: float) -> str:
@@ -521,147 +510,471 @@ def _reading_notes(n: int, reading: _Reading) -> list[str]:
     return notes
 
 
-# -- page geometry from the pixels ---------------------------------------------------------
+# -- our form by position: its grid, its tick boxes, each value read twice ------------------
 
-GEOMETRY_DPI = 100  # the ink map's resolution: enough for lines, cheap to project
-MAX_SKEW = 8.0  # degrees searched either way; more than this is a photo needing a retake
-MIN_SKEW = 0.15  # below this, rotating the page only blurs it
-MIN_INK = 1500  # ink pixels (at GEOMETRY_DPI) below which the page is left as it is (~3 lines)
-BLANK_INK = 40  # ink pixels below which the page is blank (a short word has ~100)
-AXIS_SURE = 1.15  # profile sharpness ratio that settles the text lines' axis
-RULE_INCHES = 0.25  # straight ink longer than this is a ruling line, not a letter
+STACK_HEIGHT = 12000  # pixels: the crops read again are stacked this high at most
+AGAIN_SMALLER, AGAIN_LARGER = 0.75, 1.3  # the scale text is read again at (see _Entry)
+AGAIN_BELOW_DPI = 250  # pages finer than this are read again smaller, coarser ones larger
+ONE_READING = 0.9  # a value only one of the two readings saw counts for less
+DISAGREE = 0.5  # the two readings differ: a person must look
+_DIGITS = {"tessedit_char_whitelist": "0123456789"}
+_PUNCT = " .,;:'`\u2018\u2019"  # around a number, not part of it
+CellKey = tuple[int, int, int]
 
 
-def _orientations(ink_image: Image.Image, dpi: float, qr_turns: int | None
-                  ) -> list[tuple[int, float]]:
-    """(quarter turns, skew) to try, best guess first, then the one to retry a bad reading with.
+@dataclass
+class _Crop:
+    """A value read a second time on its own: where (page pixels), what the page's OCR read
+    there, and after :func:`_read_again` what the other readings say, in page pixels too.
 
-    A page with too little ink to judge gets one candidate: re-reading it would find nothing more;
-    a blank one (the back of a sheet, a bare table grid) none: Tesseract would find nothing.
+    The second reading is of the grey page (Tesseract thresholds it itself), not of the black
+    and white one the page's OCR read: the same pixels read twice give the same letters and
+    the same confidences, mistakes included; other pixels of the same ink make mistakes of
+    their own ("Lâm" read "Lầm" in black and white, "Lâm" in grey).  A value the page's OCR
+    did not see at all is also read in black and white on its own (``first``).
     """
-    ink = _ink_map(ink_image, dpi)
-    amount = int(ink.sum())
-    if amount < BLANK_INK:
+
+    box: Box
+    binary: Image.Image
+    tones: Image.Image
+    digits: bool
+    dpi: float
+    words: list[Word]
+    again: list[Word] | None = None  # the grey crop's reading
+    first: list[Word] | None = None  # the black-and-white crop's, when ``words`` is empty
+    options: tuple[str, ...] = ()  # a choice written out ("Chi bộ cơ sở"): its printed options
+    read: bool = True  # whether ``words`` is a reading (not specks where a number should be)
+
+
+def _by_position(words: list[Word], binary: Image.Image, tones: Image.Image, dpi: float
+                 ) -> tuple[list[Word], list[_Crop], Grid]:
+    """The page as a ruled form: each row's label read from its label cell, the tick boxes of
+    its yes/no and Đạt/Không đạt cells read from the pixels, and every other value (and the
+    lines under the table: date, name) cropped to be read a second time on its own."""
+    ink = np.asarray(binary) < 128
+    grid = find_grid(ink, dpi)
+    if not grid.cells:
+        return words, [], grid
+    pages = (binary, tones)
+    height = _line_height(words, dpi)
+    inside: dict[CellKey, list[Word]] = {}
+    outside: list[Word] = []
+    for w in words:
+        cell = grid.cell_at(*_centre(w.bbox))
+        (inside.setdefault(_key(cell), []) if cell else outside).append(w)
+    row_size: dict[tuple[int, int], int] = {}
+    for cell in grid.cells:
+        row_size[cell.table, cell.row] = row_size.get((cell.table, cell.row), 0) + 1
+    kinds: dict[tuple[int, int], LabelSpec | None] = {}
+    out = list(outside)
+    crops: list[_Crop] = []
+    body = False  # the merged row under a free-text heading of Mẫu 01 holds its text
+    for cell in grid.cells:
+        here = inside.get(_key(cell), [])
+        row = (cell.table, cell.row)
+        if row_size[row] == 1:  # a merged row: a heading, or the free text under one
+            spec = _label(here)
+            if body and spec is None:
+                crops += _line_crops(here, pages, cell, grid, dpi, height)
+            body = spec is not None and spec.kind == TEXT_BLOCK
+        elif cell.col == 0:
+            kinds[row] = _label(here)
+        else:
+            spec = kinds.get(row)
+            kind = spec.kind if spec is not None else None
+            if spec is not None and spec.key and kind in (YESNO, PASS):
+                boxes = find_boxes(ink, _inset(cell.box, grid.rule), _line_height(here, dpi))
+                here = with_boxes(here, boxes, options_of(spec.key, kind))
+            elif kind == INT:
+                crops += _number_crop(here, pages, cell, grid, dpi, height)
+            else:
+                found = _line_crops(here, pages, cell, grid, dpi, height)
+                if spec is not None and spec.key and kind == CHOICE:
+                    options = options_of(spec.key, kind)
+                    found = [replace(c, options=options) for c in found]
+                crops += found
+        out += here
+    bottom = max(c.box[3] for c in grid.cells)
+    below = [w for w in outside if _centre(w.bbox)[1] > bottom]
+    for line in _by_line(below):
+        if _label(line) is None:
+            crops += _crop_of(line, pages, _widened(line, height), dpi, height, False)
+    return out, crops, grid
+
+
+def _key(cell: Cell) -> CellKey:
+    return (cell.table, cell.row, cell.col)
+
+
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _line_height(words: Sequence[Word], dpi: float) -> float:
+    """The median height of the words that are letters or digits (a word's box runs from its
+    accents to its descenders), or a 13-point line when there are none."""
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in words if any(c.isalnum() for c in w.text))
+    return float(heights[len(heights) // 2]) if heights else 0.18 * dpi
+
+
+def _by_line(words: Sequence[Word]) -> list[list[Word]]:
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for w in words:
+        lines.setdefault(w.line_key, []).append(w)
+    return list(lines.values())
+
+
+def _label(words: Sequence[Word]) -> LabelSpec | None:
+    """The label a cell (or line) prints, with Tesseract's slips forgiven; None if none."""
+    text = " ".join(_clean(w.text) for line in _by_line(words) for w in line).strip()
+    if not text:
+        return None
+    found = table_for(None).match(unicodedata.normalize("NFC", text), fuzzy=True)
+    return found.spec if found is not None else None
+
+
+def _inset(box: Box, rule: int) -> Box:
+    """A cell's inside, clear of its rules."""
+    m = 2 * rule + 2
+    return (box[0] + m, box[1] + m, box[2] - m, box[3] - m)
+
+
+def _widened(words: Sequence[Word], height: float) -> Box:
+    left = min(w.bbox[0] for w in words)
+    top = min(w.bbox[1] for w in words)
+    right = max(w.bbox[2] for w in words)
+    bottom = max(w.bbox[3] for w in words)
+    dx, dy = round(0.3 * height), round(0.2 * height)
+    return (left - dx, top - dy, right + dx, bottom + dy)
+
+
+def _clip(box: Box, within: Box) -> Box:
+    return (max(box[0], within[0]), max(box[1], within[1]), min(box[2], within[2]),
+            min(box[3], within[3]))
+
+
+Pages = tuple[Image.Image, Image.Image]  # the straightened page: black and white, grey
+
+
+def _number_crop(here: list[Word], pages: Pages, cell: Cell, grid: Grid, dpi: float,
+                 height: float) -> list[_Crop]:
+    """The number in a count's cell: the word the page's OCR read with digits in it, else all
+    the ink of the cell (a lone "0" the page's OCR did not see, or read as "Ö").  A number in
+    words ("mười hai") is the page's reading alone."""
+    inner = _inset(cell.box, grid.rule)
+    number = next((w for w in here if any(c.isdigit() for c in w.text)), None)
+    if number is not None:
+        return _crop_of([number], pages, _clip(_widened([number], height), inner), dpi, height,
+                        True)
+    if any(len(w.text) > 2 for w in here):
         return []
-    if amount < MIN_INK:
-        return [(qr_turns or 0, 0.0)]
-    fits = [_fit(np.rot90(ink, k)) for k in (0, 1)]  # np.rot90 turns like PIL's ROTATE_90
-    if qr_turns is not None:  # our QR code is printed upright: it settles the orientation
-        skew = fits[qr_turns % 2][0]
-        return [(qr_turns, skew), ((qr_turns + 2) % 4, skew)]
-    ratio = fits[0][1] / max(fits[1][1], 1.0)
-    axis = 0 if ratio >= 1.0 else 1
-
-    def upright(k: int) -> tuple[int, float]:
-        skew, _, profile = fits[k]
-        return (k if _heavier_above(profile) else k + 2), skew
-
-    first = upright(axis)
-    if max(ratio, 1.0 / max(ratio, 1e-9)) >= AXIS_SURE:  # the lines' axis is clear: flip it
-        second = ((first[0] + 2) % 4, first[1])
-    else:
-        second = upright(1 - axis)
-    return [first, second]
+    return [replace(c, read=False) for c in _crop_of(here, pages, inner, dpi, height, True)]
 
 
-def _ink_map(image: Image.Image, dpi: float) -> np.ndarray:
-    """Dark-on-light ink at about GEOMETRY_DPI, ruling lines removed.
+def _line_crops(here: list[Word], pages: Pages, cell: Cell, grid: Grid, dpi: float,
+                height: float) -> list[_Crop]:
+    """Each line of a text cell on its own; a cell the page's OCR found empty, whole, when its
+    ink is one line high."""
+    inner = _inset(cell.box, grid.rule)
+    if not here:
+        return _crop_of([], pages, inner, dpi, height, False)
+    return [c for line in _by_line(here)
+            for c in _crop_of(line, pages, _clip(_widened(line, height), inner), dpi, height,
+                              False)]
 
-    Ink is what is clearly darker than its surroundings' paper (a coarse maximum), so a dark
-    table top around a photographed page or uneven lighting does not count as ink.
+
+def _crop_of(words: list[Word], pages: Pages, region: Box, dpi: float, height: float,
+             digits: bool) -> list[_Crop]:
+    """The ink of ``region`` cropped tight, rules painted out, in black and white and in grey;
+    none when there is no ink or more than one line of it (a crop is read as a single line)."""
+    left, top, right, bottom = region
+    if right - left < 4 or bottom - top < 4:
+        return []
+    crop = pages[0].crop(region)
+    ink = np.asarray(crop) < 128
+    tall = max(round(1.3 * height), min(round(2.5 * height), round(0.85 * ink.shape[0])))
+    rules = long_runs(ink, max(12, tall), 0) | _level_rules(ink, max(12, round(4 * height)))
+    ink = _without_slivers(ink & ~rules, height)
+    band = _text_band(ink, height)
+    if band is None:
+        return []
+    rows = np.arange(band[0], band[1] + 1)
+    ink[: band[0]] = False
+    ink[band[1] + 1 :] = False
+    cols = np.nonzero(ink.any(axis=0))[0]
+    if len(cols) == 0 or (not words and rows[-1] - rows[0] > 1.6 * height):
+        return []
+    pad = max(4, round(0.15 * height))
+    tight = (max(0, int(cols[0]) - pad), max(0, int(rows[0]) - pad),
+             min(ink.shape[1], int(cols[-1]) + 1 + pad), min(ink.shape[0], int(rows[-1]) + 1 + pad))
+    clean = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), "L").crop(tight)
+    grey = Image.fromarray(_stretched(np.asarray(pages[1].crop(region)), rules), "L").crop(tight)
+    box = (left + tight[0], top + tight[1], left + tight[2], top + tight[3])
+    return [_Crop(box, clean, grey, digits, dpi, list(words))]
+
+
+def _level_rules(ink: np.ndarray, length: int) -> np.ndarray:
+    """Ink on a level rule, even one a photo bent so that it steps a pixel up or down."""
+    thick = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0)
+    runs = long_runs(thick, length, 1)
+    return ink & (runs | np.roll(runs, 1, 0) | np.roll(runs, -1, 0))
+
+
+def _text_band(ink: np.ndarray, height: float) -> tuple[int, int] | None:
+    """The rows of the crop's line of text: the inkiest run of rows with ink (gaps under a
+    third of a line allowed), so that what is left of a rule a photo bent, along the crop's top
+    or bottom, and specks of noise, are left out; None when there is too little ink."""
+    per_row = ink.sum(axis=1)
+    rows = np.nonzero(per_row)[0]
+    if len(rows) == 0:
+        return None
+    cuts = np.nonzero(np.diff(rows) > max(2, height / 3))[0] + 1
+    groups = np.split(rows, cuts)
+    best = max(groups, key=lambda g: int(per_row[g].sum()))
+    if per_row[best].sum() < 0.02 * height * height:
+        return None
+    return int(best[0]), int(best[-1])
+
+
+def _without_slivers(ink: np.ndarray, height: float) -> np.ndarray:
+    """The crop's ink without thin upright slivers or specks standing apart from the text (a
+    stub of a rule a photo bent into the cell, a dot of noise): runs of columns with ink,
+    apart from the others by a quarter of a line, narrower than any digit or nearly inkless."""
+    per_col = ink.sum(axis=0)
+    cols = np.nonzero(per_col)[0]
+    if len(cols) == 0:
+        return ink
+    groups = np.split(cols, np.nonzero(np.diff(cols) > max(2, height / 4))[0] + 1)
+    out = ink.copy()
+    for g in groups:
+        thin = g[-1] - g[0] + 1 <= max(2, 0.12 * height)
+        faint = per_col[g].sum() < 0.04 * height * height
+        if thin or faint:
+            out[:, g[0] : g[-1] + 1] = False
+    return out
+
+
+def _stretched(tones: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """A grey crop cut at half-way between its paper (the brighter tenth) and its darkest ink,
+    the rules painted out.  Thresholded here, not left grey: the paper's grain, stacked, threw
+    Tesseract's line finding off ("3" and "23" not read at all in a stack of grey crops)."""
+    paper = float(np.percentile(tones, 90))
+    dark = float(tones.min())
+    out = np.where(tones < (paper + dark) / 2, 0, 255).astype(np.uint8)
+    out[rules] = 255
+    return out
+
+
+def _read_again(results: Sequence[_PageResult], conf: ScanSettings) -> None:
+    """Read every crop of the file again, then put each value's agreed words back.
+
+    The crops are stacked one above the other, one stack per kind (numbers with digits only,
+    the rest as text), and each stack is read in one Tesseract run as a block of single lines
+    (psm 6).  Read alone in single-line mode (psm 7), a lone "0" or "7" came back empty or as
+    "77"; side by side in one line, Tesseract's spacing, set for the whole line, ran the numbers
+    together or dropped the spaces inside a name; one crop per line of a stack reads at its usual
+    0.94-0.97, spaces kept, with one model load (0.2 s) per stack instead of one per value.
     """
-    factor = max(1, round(dpi / GEOMETRY_DPI))
-    small = image.reduce(factor) if factor > 1 else image
-    paper = _paper(small, dpi / factor)
-    ink = np.asarray(small, dtype=np.int16) < np.asarray(paper, dtype=np.int16) * INK_SHARE
-    rule = max(8, round(RULE_INCHES * dpi / factor))
-    return ink & ~_long_runs(ink, rule, 0) & ~_long_runs(ink, rule, 1)
+    entries: dict[tuple[bool, int], list[_Entry]] = {}
+    for r in results:
+        for crop in r.crops:
+            again = _Entry(crop, False)
+            entries.setdefault((crop.digits, again.dpi), []).append(again)
+            if not crop.words or not crop.read:  # no reading from the page: black and white too
+                first = _Entry(crop, True)
+                entries.setdefault((False, first.dpi), []).append(first)
+    jobs: list[tuple[list[_Entry], bool]] = []
+    for (digits, _), members in entries.items():
+        stack: list[_Entry] = []
+        for entry in members:
+            if stack and sum(2 * e.image.height for e in stack) > STACK_HEIGHT:
+                jobs.append((stack, digits))
+                stack = []
+            stack.append(entry)
+        jobs.append((stack, digits))
+    if jobs:
+        with ThreadPoolExecutor(max_workers=min(conf.workers, len(jobs)),
+                                thread_name_prefix="ocr-again") as pool:
+            list(pool.map(lambda job: _read_stack(job[0], job[1], conf), jobs))
+    for r in results:
+        r.words = _agreed_words(r.words, r.crops)
 
 
-def _long_runs(ink: np.ndarray, length: int, axis: int) -> np.ndarray:
-    """Pixels on a straight run of at least ``length`` along ``axis`` (a morphological opening
-    with a line, by running sums instead of ``length`` shifted copies)."""
-    a = np.moveaxis(ink, axis, -1)
-    n = a.shape[-1]
-    if n < length:
-        return np.zeros_like(ink)
-    lead = a.shape[:-1]
-    sums = np.zeros(lead + (n + 1,), np.int32)
-    sums[..., 1:] = np.cumsum(a, axis=-1)
-    full = (sums[..., length:] - sums[..., :-length]) == length  # a run starts at s
-    starts = np.zeros(lead + (n + 1,), np.int32)  # starts[k]: runs starting before k
-    starts[..., 1:n - length + 2] = np.cumsum(full, axis=-1)
-    starts[..., n - length + 2:] = starts[..., n - length + 1:n - length + 2]
-    p = np.arange(n)
-    covered = starts[..., p + 1] - starts[..., np.maximum(0, p - length + 1)] > 0
-    return np.moveaxis(covered, -1, axis)
+@dataclass(frozen=True)
+class _Entry:
+    """One crop in a stack: its grey image, or its black-and-white one (``binary``).
+
+    Text is read again at another scale than the page's: Tesseract's slips on Vietnamese marks
+    depend on the size of the letters ("Lâm" read "Lầm" at 300 dpi in black and white and in
+    grey alike, "Lâm" at 225), so a second reading at the same size can repeat the first one's
+    mistake.  Numbers are read at the page's size, digits only: they slip another way.  A value
+    the page's OCR missed is read in black and white at the text's scale, with the text, so that
+    a file needs two stacks, not three.
+    """
+
+    crop: _Crop
+    binary: bool
+
+    @property
+    def scale(self) -> float:
+        if self.crop.digits and not self.binary:
+            return 1.0
+        return AGAIN_SMALLER if self.crop.dpi >= AGAIN_BELOW_DPI else AGAIN_LARGER
+
+    @property
+    def dpi(self) -> int:
+        return round(self.crop.dpi * self.scale)
+
+    @property
+    def image(self) -> Image.Image:
+        image = self.crop.binary if self.binary else self.crop.tones
+        if self.scale == 1.0:
+            return image
+        size = (max(1, round(image.width * self.scale)), max(1, round(image.height * self.scale)))
+        return image.resize(size, Image.Resampling.LANCZOS).point(lambda v: 0 if v < 128 else 255)
 
 
-def _fit(ink: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """Skew (degrees, for PIL's rotate), sharpness and row profile of the sharpest direction."""
-    ys, xs = np.nonzero(ink)
-    if len(ys) > 200_000:  # a noisy photo: a fixed sample keeps it fast and repeatable
-        pick = np.random.default_rng(0).choice(len(ys), 200_000, replace=False)
-        ys, xs = ys[pick], xs[pick]
-    y, x = ys.astype(np.float64), xs.astype(np.float64)
-
-    def sharpness(deg: float) -> tuple[float, np.ndarray]:
-        t = np.deg2rad(deg)
-        p = y * np.cos(t) - x * np.sin(t)
-        hist = np.bincount(np.rint(p - p.min()).astype(np.int64)).astype(np.float64)
-        return float((hist * hist).sum()), hist
-
-    coarse = np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.5)
-    best = max(coarse, key=lambda a: sharpness(a)[0])
-    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
-    best = max(fine, key=lambda a: sharpness(a)[0])
-    score, profile = sharpness(best)
-    return round(float(best), 2), score, profile
-
-
-def _heavier_above(profile: np.ndarray) -> bool:
-    """Whether the text lines carry more ink above their core than below (upright text)."""
-    above = below = 0.0
-    rows = profile > max(1.0, 0.02 * float(profile.max(initial=0.0)))
-    i, n = 0, len(profile)
-    while i < n:
-        if not rows[i]:
-            i += 1
+def _read_stack(entries: list[_Entry], digits: bool, conf: ScanSettings) -> None:
+    """One stack of crops through Tesseract; each word read goes back to the crop it lies on."""
+    margin = max(8, round(0.3 * max(e.crop.tones.height for e in entries)))
+    images = [ImageOps.expand(e.image, border=margin, fill=255) for e in entries]
+    tallest = max(i.height for i in images)
+    gap = max(16, tallest // 2)
+    width = max(i.width for i in images) + 2 * gap
+    stack = Image.new("L", (width, sum(i.height for i in images) + gap * (len(images) + 1)), 255)
+    spans: list[tuple[int, int, int]] = []  # left, top, bottom of each crop in the stack
+    y = gap
+    for image in images:  # a white margin round each crop: Tesseract drops a digit pressed close
+        stack.paste(image, (gap, y))
+        spans.append((gap + margin, y + margin, y + image.height - margin))
+        y += image.height + gap
+    words = ocr_image(stack, lang=conf.lang, psm=6, dpi=entries[0].dpi, timeout=conf.timeout,
+                      config=_DIGITS if digits else None)
+    found: list[list[Word]] = [[] for _ in entries]
+    for w in words:
+        middle = (w.bbox[1] + w.bbox[3]) / 2
+        hit = next((i for i, (_, top, bottom) in enumerate(spans)
+                    if top - margin <= middle < bottom + margin), None)
+        if hit is None:
             continue
-        j = i
-        while j < n and rows[j]:
-            j += 1
-        line = profile[i:j]
-        if j - i >= 4:
-            core = np.nonzero(line >= 0.4 * line.max())[0]
-            above += float(line[: core[0]].sum())
-            below += float(line[core[-1] + 1:].sum())
-        i = j
-    return above >= below
+        (sx, sy, _), (ox, oy), k = spans[hit], entries[hit].crop.box[:2], entries[hit].scale
+        found[hit].append(replace(w, bbox=(round((w.bbox[0] - sx) / k) + ox,
+                                           round((w.bbox[1] - sy) / k) + oy,
+                                           round((w.bbox[2] - sx) / k) + ox,
+                                           round((w.bbox[3] - sy) / k) + oy)))
+    for e, read in zip(entries, found, strict=True):
+        if e.binary:
+            e.crop.first = read
+        else:
+            e.crop.again = read
+
+
+def _agreed_words(words: list[Word], crops: Sequence[_Crop]) -> list[Word]:
+    """The page's words with each crop's words replaced by what its two readings agree on."""
+    out = list(words)
+    for n, crop in enumerate(crops):
+        new = _agreed(crop, (80_000 + n, 0, 0))
+        gone = {id(w) for w in crop.words}
+        at = next((i for i, w in enumerate(out) if id(w) in gone), len(out))
+        out = [w for w in out if id(w) not in gone]
+        out[at:at] = new
+    return out
+
+
+def _agreed(crop: _Crop, spare: tuple[int, int, int]) -> list[Word]:
+    """One value from its two readings (module docstring of ``_Crop``).
+
+    Alike, word for word: each word as sure as both readings make it (1 - (1-a)(1-b)) when
+    both were fairly sure of it, else as sure as the less sure one (a letter Tesseract doubted
+    in both is doubtful still).  Only one reading: less sure.  Different: the surer of them,
+    below any bar, so that a person looks.
+    """
+    first = (crop.words if crop.words and crop.read else crop.first) or []
+    second = crop.again or []
+    said1, said2 = _said(first, crop.digits), _said(second, crop.digits)
+    c1 = min((w.confidence for w in first), default=0.0)
+    c2 = min((w.confidence for w in second), default=0.0)
+    key = crop.words[0].line_key if crop.words else spare  # a stack's lines are not the page's
+
+    def keyed(ws: list[Word], conf: list[float]) -> list[Word]:
+        return [replace(w, confidence=round(c, 4), block=key[0], par=key[1], line=key[2])
+                for w, c in zip(ws, conf, strict=True)]
+
+    if said1 and said2:
+        if crop.options and fold(said1) == fold(said2) in {fold(o) for o in crop.options}:
+            return keyed(first, [OPTIONS_PRINTED] * len(first))  # marks do not tell options apart
+        if said1 == said2:
+            pairs = list(zip(first, second, strict=False)) if len(first) == len(second) else [
+                (w, min(second, key=lambda x: x.confidence)) for w in first]
+            return keyed(first, [_both(a.confidence, b.confidence) for a, b in pairs])
+        pick = second if c2 > c1 else first
+        return keyed(pick, [min(c1, c2) * DISAGREE] * len(pick))
+    alone = first or second
+    return keyed(alone, [w.confidence * ONE_READING for w in alone])
+
+
+BOTH_SURE = 0.8  # two readings alike add up only when each was at least this sure
+
+
+def _both(a: float, b: float) -> float:
+    if min(a, b) < BOTH_SURE:
+        return min(a, b)
+    return 1 - (1 - a) * (1 - b)
+
+
+def _said(words: Sequence[Word], digits: bool) -> str:
+    """A reading as compared: cleaned, Tesseract's known slips mended, spacing normalised."""
+    texts = _fix_slips([t for t in (_clean(w.text) for w in words) if t])
+    text = " ".join(texts)
+    return text.strip(_PUNCT) if digits else " ".join(text.split())
 
 
 # -- blocks -------------------------------------------------------------------------------
 
 
-def _blocks(words: list[Word], page: int, to_pt: float) -> list[TextBlock]:
-    """Each line (Tesseract's, split at wide gaps) followed by its words, in reading order."""
-    lines: dict[tuple[int, int, int], list[tuple[str, Word]]] = {}
+def _blocks(words: list[Word], page: int, to_pt: float, grid: Grid | None = None
+            ) -> list[TextBlock]:
+    """Each line (Tesseract's, split at wide gaps and at cell borders) followed by its words.
+
+    On a ruled page each line is placed in its cell (``table``/``row``/``col``, tables numbered
+    per file as ``100 * page + n``), and a cell holding nothing gets an empty line of its own,
+    as a blank Word cell does, so that a blank value is read as blank.
+    """
+    lines: dict[tuple[tuple[int, int, int], Cell | None], list[tuple[str, Word]]] = {}
     for word in words:
         text = _clean(word.text)
-        if text and (any(c.isalnum() for c in text) or word.confidence >= NOISE_BELOW):
-            lines.setdefault(word.line_key, []).append((text, word))
+        glyph = text in (TICKED, EMPTY, UNSURE)
+        if text and (glyph or any(c.isalnum() for c in text) or word.confidence >= NOISE_BELOW):
+            cell = grid.cell_at(*_centre(word.bbox)) if grid else None
+            lines.setdefault((word.line_key, cell), []).append((text, word))
     out: list[TextBlock] = []
-    for members in lines.values():
+    filled: set[Cell] = set()
+    for (_, cell), members in lines.items():
+        place = _place(cell, page)
+        if cell is not None:
+            filled.add(cell)
         for part in _split_line(members):
             texts = _fix_slips([t for t, _ in part])
+            confs = _settled(texts, [w.confidence for _, w in part])
             boxes = [w.bbox for _, w in part]
             box = (min(b[0] for b in boxes), min(b[1] for b in boxes),
                    max(b[2] for b in boxes), max(b[3] for b in boxes))
             out.append(TextBlock(" ".join(texts), page=page, bbox=_pt(box, to_pt),
-                                 confidence=min(w.confidence for _, w in part), kind="line"))
-            out += [TextBlock(t, page=page, bbox=_pt(w.bbox, to_pt), confidence=w.confidence,
-                              kind="word") for t, (_, w) in zip(texts, part, strict=True)]
+                                 confidence=min(confs), kind="line", **place))
+            out += [TextBlock(t, page=page, bbox=_pt(w.bbox, to_pt), confidence=c, kind="word",
+                              **place) for t, c, (_, w) in zip(texts, confs, part, strict=True)]
+    for cell in grid.cells if grid else ():
+        if cell not in filled:
+            out.append(TextBlock("", page=page, bbox=_pt(cell.box, to_pt), kind="line",
+                                 **_place(cell, page)))
     return out
+
+
+def _place(cell: Cell | None, page: int) -> dict[str, Any]:
+    if cell is None:
+        return {}
+    return {"table": 100 * page + cell.table, "row": cell.row, "col": cell.col,
+            "col_span": cell.span}
 
 
 def _fix_slips(texts: list[str]) -> list[str]:
@@ -670,8 +983,24 @@ def _fix_slips(texts: list[str]) -> list[str]:
     for i in range(len(out) - 1):
         fix = SLIPS.get((out[i], out[i + 1]))
         after = out[i + 2] if i + 2 < len(out) else ""
-        if fix and (fix[2] is None or not after or after[:1].isupper()):
+        if fix and (fix[2] is None or not after or after[:1].isupper() or after == "cơ"):
             out[i], out[i + 1] = fix[0], fix[1]
+    return out
+
+
+_SETTLED = {(fixed[0], fixed[1]): i for read, fixed in SLIPS.items()
+            for i in range(2) if read[i] != fixed[i]}  # the pair as mended → the word in doubt
+
+
+def _settled(texts: list[str], confs: list[float]) -> list[float]:
+    """Confidences with the doubt :data:`SLIPS` settle taken out: Tesseract hesitates between
+    "Chi" and "Chỉ" before "bộ", but once the pair reads (or is mended to) "Chi bộ" the word
+    is as sure as the other of the pair."""
+    out = list(confs)
+    for i in range(len(texts) - 1):
+        doubt = _SETTLED.get((texts[i], texts[i + 1]))
+        if doubt is not None:
+            out[i + doubt] = max(out[i + doubt], out[i + 1 - doubt])
     return out
 
 

@@ -27,13 +27,13 @@ from bontot.text import fold
 from parsers import READERS, parse_file
 from parsers.base import Layout, TextBlock
 from parsers.ocr import OcrError, Word, check_tesseract, ocr_image, parse_tsv, tesseract_version
+from parsers.pagegeom import ink_map as _ink_map
+from parsers.pagegeom import orientations as _orientations
 from parsers.qr import read_qr
 from parsers.registry import load_readers
 from parsers.scan_reader import (
     ScanSettings,
     _blocks,
-    _ink_map,
-    _orientations,
     complete_with_ocr,
     read_image,
     read_scanned_pdf,
@@ -496,9 +496,9 @@ def test_scanned_pdf_reads_only_the_pages_asked_for(workdir, settings):
 def test_a_wrong_orientation_guess_is_caught_by_the_confidence(workdir, settings, monkeypatch):
     """With the up/down test made to lie, the first reading is upside down, reads badly, and
     the page is read again turned round; the better reading wins."""
-    import parsers.scan_reader as scan
+    import parsers.pagegeom as geom
 
-    monkeypatch.setattr(scan, "_heavier_above", lambda profile: False)
+    monkeypatch.setattr(geom, "heavier_above", lambda profile: False)
     layout = read_image(save(form_page(qr=None), workdir / "lied.png"), settings)
     assert_pairs_in_place(layout)
     assert not any("xoay" in note for note in layout.notes)
