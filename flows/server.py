@@ -113,6 +113,17 @@ def prefect_api(ws: Workspace, port: int = DEFAULT_PORT) -> Iterator[str]:
         with temporary_settings(updates={PREFECT_API_URL: url}):
             yield url
     finally:
+        _drain()
         os.environ.pop("PREFECT_API_URL", None)
         if proc is not None:
             stop_server(proc)
+
+
+def _drain(timeout: float = 5) -> None:
+    """Send the logs and events still queued in this process before the server goes."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=timeout)

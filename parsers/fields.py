@@ -13,6 +13,11 @@ program made the file.  The pipeline reads top to bottom in :func:`extract_forms
 A value's confidence is how it was found (control 1.0, table cell 0.98, same line 0.95, below
 0.85) × the reader's own confidence × how cleanly it read.  A wrong value read with high
 confidence is the worst outcome, so anything ambiguous is left unread and sent to review.
+The figures of Mẫu 02 are then weighed against each other (:func:`_cross_check`): ratings that
+add up to the members evaluated are surer, a sum or a bound that fails makes each of its
+figures doubtful.  On a form read by OCR every value is held to the review bar, and each
+field's label and value are cut out of the page image (``FieldValue.crop``) for the person who
+confirms it.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ from parsers.labels import (
 REVIEW_BAR = 0.9  # below this a value the rules use (any value, on a scan) is checked by a person
 BY_CONTROL, BY_CELL, BY_LINE, BY_HEADER_ROW, BY_BELOW = 1.0, 0.98, 0.95, 0.93, 0.85
 BY_SIGNATURE = 0.95  # a name under the signer's title in capitals ("BÍ THƯ"): where it always is
-SUM_HOLDS = 0.2  # the ratings add up to those evaluated: each one's chance of being wrong x this
+SUM_HOLDS = 0.1  # the ratings add up to those evaluated: each one's chance of being wrong x this
 SUM_FAILS = 0.5  # a sum or a bound that does not hold: each figure in it counts for half
 INFERRED_FORM = 0.7  # form code told only by which labels are there
 PER_LABEL_EDIT = 0.95  # an OCR label that differed by a letter

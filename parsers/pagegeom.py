@@ -318,3 +318,90 @@ def _cells(rows: list[tuple[int, int, int]], cols: list[tuple[int, list[tuple[in
         row += 1
         last_bottom = yb
     return cells
+
+
+# -- a value cut out of its cell ----------------------------------------------------------------
+
+
+def cut_out(binary: Image.Image, tones: Image.Image, region: Box, height: float,
+            single_line: bool = False) -> tuple[Box, Image.Image, Image.Image] | None:
+    """The text in ``region`` cut out tight to be read on its own: its box on the page, in
+    black and white (as the page was read) and in grey cut at half-way (read again).
+
+    What a table leaves in a cell is taken out first: its rules, whole or bent, stubs of them and
+    specks of noise, then any ink off the cell's line of text.  None when no text is left, or,
+    with ``single_line``, when more than a line of it is.
+    """
+    left, top, right, bottom = region
+    if right - left < 4 or bottom - top < 4:
+        return None
+    ink = np.asarray(binary.crop(region)) < 128
+    tall = max(round(1.3 * height), min(round(2.5 * height), round(0.85 * ink.shape[0])))
+    rules = long_runs(ink, max(12, tall), 0) | _level_rules(ink, max(12, round(4 * height)))
+    ink = _without_slivers(ink & ~rules, height)
+    band = _text_band(ink, height)
+    if band is None:
+        return None
+    ink[: band[0]] = False
+    ink[band[1] + 1 :] = False
+    cols = np.nonzero(ink.any(axis=0))[0]
+    if len(cols) == 0 or (single_line and band[1] - band[0] > 1.6 * height):
+        return None
+    pad = max(4, round(0.15 * height))
+    tight = (max(0, int(cols[0]) - pad), max(0, band[0] - pad),
+             min(ink.shape[1], int(cols[-1]) + 1 + pad), min(ink.shape[0], band[1] + 1 + pad))
+    clean = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), "L").crop(tight)
+    grey = Image.fromarray(_stretched(np.asarray(tones.crop(region)), rules), "L").crop(tight)
+    return (left + tight[0], top + tight[1], left + tight[2], top + tight[3]), clean, grey
+
+
+def _level_rules(ink: np.ndarray, length: int) -> np.ndarray:
+    """Ink on a level rule, even one a photo bent so that it steps a pixel up or down."""
+    thick = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0)
+    runs = long_runs(thick, length, 1)
+    return ink & (runs | np.roll(runs, 1, 0) | np.roll(runs, -1, 0))
+
+
+def _text_band(ink: np.ndarray, height: float) -> tuple[int, int] | None:
+    """The rows of the crop's line of text: the inkiest run of rows with ink (gaps under a
+    third of a line allowed), so that what is left of a rule a photo bent, along the crop's top
+    or bottom, and specks of noise, are left out; None when there is too little ink."""
+    per_row = ink.sum(axis=1)
+    rows = np.nonzero(per_row)[0]
+    if len(rows) == 0:
+        return None
+    cuts = np.nonzero(np.diff(rows) > max(2, height / 3))[0] + 1
+    groups = np.split(rows, cuts)
+    best = max(groups, key=lambda g: int(per_row[g].sum()))
+    if per_row[best].sum() < 0.02 * height * height:
+        return None
+    return int(best[0]), int(best[-1])
+
+
+def _without_slivers(ink: np.ndarray, height: float) -> np.ndarray:
+    """The crop's ink without thin upright slivers or specks standing apart from the text (a
+    stub of a rule a photo bent into the cell, a dot of noise): runs of columns with ink,
+    apart from the others by a quarter of a line, narrower than any digit or nearly inkless."""
+    per_col = ink.sum(axis=0)
+    cols = np.nonzero(per_col)[0]
+    if len(cols) == 0:
+        return ink
+    groups = np.split(cols, np.nonzero(np.diff(cols) > max(2, height / 4))[0] + 1)
+    out = ink.copy()
+    for g in groups:
+        thin = g[-1] - g[0] + 1 <= max(2, 0.12 * height)
+        faint = per_col[g].sum() < 0.04 * height * height
+        if thin or faint:
+            out[:, g[0] : g[-1] + 1] = False
+    return out
+
+
+def _stretched(tones: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """A grey crop cut at half-way between its paper (the brighter tenth) and its darkest ink,
+    the rules painted out.  Thresholded here, not left grey: the paper's grain, stacked, threw
+    Tesseract's line finding off ("3" and "23" not read at all in a stack of grey crops)."""
+    paper = float(np.percentile(tones, 90))
+    dark = float(tones.min())
+    out = np.where(tones < (paper + dark) / 2, 0, 255).astype(np.uint8)
+    out[rules] = 255
+    return out

@@ -12,17 +12,29 @@ one single-threaded Tesseract process):
    phone photo do not reach Tesseract;
 3. **QR**: corners first (``parsers.qr``); a code found also says which way the page is turned,
    and is painted out before OCR;
-4. **orientation and skew** from the pixels: the direction that makes the ink's projection
-   profile sharpest gives the text lines' axis and skew; ascenders, capitals and Vietnamese
-   diacritics make lines heavier above their core than below, which tells up from down.  That
-   takes ~0.1 s a page where Tesseract's OSD took 1-1.5 s and was less sure;
+4. **orientation and skew** from the pixels (``parsers.pagegeom``): the direction that makes
+   the ink's projection profile sharpest gives the text lines' axis and skew; ascenders,
+   capitals and Vietnamese diacritics make lines heavier above their core than below, which
+   tells up from down.  That takes ~0.1 s a page where Tesseract's OSD took 1-1.5 s;
 5. **OCR** of the upright, straightened page (``parsers.ocr``); a page that reads badly is read
    once more turned the other way and the better reading kept, so a wrong guess in step 3
    costs time, not the page;
-6. **blocks**: Tesseract's lines (split at wide gaps, like ``parsers.pdf_reader``) and words,
-   boxes in points (72 per inch) from the top left of the upright page, with Tesseract's
-   confidences; the page image as OCR'd is kept as a PNG so that a field can be shown to the
-   clerk who confirms it.
+6. **by position**, on a ruled form such as ours: the table's grid from its rules
+   (``parsers.pagegeom.find_grid``), each row's label from its label cell; a yes/no or Đạt/Không
+   đạt cell's boxes read from the pixels (``parsers.ticks``), since Tesseract reads a box as
+   "LÌ" or drops it; every other value, and the date and name under the table, cut out of its
+   cell to be read again;
+
+and then, once per file:
+
+7. **the second reading**: the values cut out, stacked, read by Tesseract once more, at
+   another scale for text, digits only for counts (:func:`_read_again`); each value's words get
+   the confidence their two readings agree on (:func:`_agreed`);
+8. **blocks**: Tesseract's lines (split at wide gaps, like ``parsers.pdf_reader``, and at cell
+   borders) and words, boxes in points (72 per inch) from the top left of the upright page; on
+   a ruled page each line carries its cell (``table``/``row``/``col``), and a blank cell gets an
+   empty line, so that the field matcher reads our table as it reads a Word table.  The page
+   image as OCR'd is kept as a PNG, from which the field matcher cuts each field's picture.
 
 Colour pages are OCR'd on their red channel: a red stamp over the signature and the secretary's
 name then nearly vanishes, while black print and blue ink stay dark.  The page image kept for
@@ -62,8 +74,8 @@ from parsers.pagegeom import (
     Cell,
     Grid,
     binarized,
+    cut_out,
     find_grid,
-    long_runs,
     orientations,
     straighten,
 )
@@ -430,7 +442,8 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     result.words = best.words
     if best.image is not None and best.words:
         tones = shown if ink is gray else straighten(ink, best.turns, best.skew)
-        result.words, result.crops, result.grid = _by_position(best.words, best.image, tones, dpi)
+        words = [w for w in best.words if not _speck(w)]
+        result.words, result.crops, result.grid = _by_position(words, best.image, tones, dpi)
     clock.lap("cells")
     log.debug("page %d: %s; turns %d, skew %.2f, %d words, mean confidence %.2f", n, clock,
               best.turns, best.skew, len(best.words), best.mean)
@@ -685,84 +698,13 @@ def _line_crops(here: list[Word], pages: Pages, cell: Cell, grid: Grid, dpi: flo
 
 def _crop_of(words: list[Word], pages: Pages, region: Box, dpi: float, height: float,
              digits: bool) -> list[_Crop]:
-    """The ink of ``region`` cropped tight, rules painted out, in black and white and in grey;
-    none when there is no ink or more than one line of it (a crop is read as a single line)."""
-    left, top, right, bottom = region
-    if right - left < 4 or bottom - top < 4:
+    """The value in ``region``, cut out to be read again (``parsers.pagegeom.cut_out``); none
+    when there is no ink, or more than a line of it where the page's OCR read nothing."""
+    cut = cut_out(pages[0], pages[1], region, height, single_line=not words)
+    if cut is None:
         return []
-    crop = pages[0].crop(region)
-    ink = np.asarray(crop) < 128
-    tall = max(round(1.3 * height), min(round(2.5 * height), round(0.85 * ink.shape[0])))
-    rules = long_runs(ink, max(12, tall), 0) | _level_rules(ink, max(12, round(4 * height)))
-    ink = _without_slivers(ink & ~rules, height)
-    band = _text_band(ink, height)
-    if band is None:
-        return []
-    rows = np.arange(band[0], band[1] + 1)
-    ink[: band[0]] = False
-    ink[band[1] + 1 :] = False
-    cols = np.nonzero(ink.any(axis=0))[0]
-    if len(cols) == 0 or (not words and rows[-1] - rows[0] > 1.6 * height):
-        return []
-    pad = max(4, round(0.15 * height))
-    tight = (max(0, int(cols[0]) - pad), max(0, int(rows[0]) - pad),
-             min(ink.shape[1], int(cols[-1]) + 1 + pad), min(ink.shape[0], int(rows[-1]) + 1 + pad))
-    clean = Image.fromarray(np.where(ink, 0, 255).astype(np.uint8), "L").crop(tight)
-    grey = Image.fromarray(_stretched(np.asarray(pages[1].crop(region)), rules), "L").crop(tight)
-    box = (left + tight[0], top + tight[1], left + tight[2], top + tight[3])
+    box, clean, grey = cut
     return [_Crop(box, clean, grey, digits, dpi, list(words))]
-
-
-def _level_rules(ink: np.ndarray, length: int) -> np.ndarray:
-    """Ink on a level rule, even one a photo bent so that it steps a pixel up or down."""
-    thick = ink | np.roll(ink, 1, 0) | np.roll(ink, -1, 0)
-    runs = long_runs(thick, length, 1)
-    return ink & (runs | np.roll(runs, 1, 0) | np.roll(runs, -1, 0))
-
-
-def _text_band(ink: np.ndarray, height: float) -> tuple[int, int] | None:
-    """The rows of the crop's line of text: the inkiest run of rows with ink (gaps under a
-    third of a line allowed), so that what is left of a rule a photo bent, along the crop's top
-    or bottom, and specks of noise, are left out; None when there is too little ink."""
-    per_row = ink.sum(axis=1)
-    rows = np.nonzero(per_row)[0]
-    if len(rows) == 0:
-        return None
-    cuts = np.nonzero(np.diff(rows) > max(2, height / 3))[0] + 1
-    groups = np.split(rows, cuts)
-    best = max(groups, key=lambda g: int(per_row[g].sum()))
-    if per_row[best].sum() < 0.02 * height * height:
-        return None
-    return int(best[0]), int(best[-1])
-
-
-def _without_slivers(ink: np.ndarray, height: float) -> np.ndarray:
-    """The crop's ink without thin upright slivers or specks standing apart from the text (a
-    stub of a rule a photo bent into the cell, a dot of noise): runs of columns with ink,
-    apart from the others by a quarter of a line, narrower than any digit or nearly inkless."""
-    per_col = ink.sum(axis=0)
-    cols = np.nonzero(per_col)[0]
-    if len(cols) == 0:
-        return ink
-    groups = np.split(cols, np.nonzero(np.diff(cols) > max(2, height / 4))[0] + 1)
-    out = ink.copy()
-    for g in groups:
-        thin = g[-1] - g[0] + 1 <= max(2, 0.12 * height)
-        faint = per_col[g].sum() < 0.04 * height * height
-        if thin or faint:
-            out[:, g[0] : g[-1] + 1] = False
-    return out
-
-
-def _stretched(tones: np.ndarray, rules: np.ndarray) -> np.ndarray:
-    """A grey crop cut at half-way between its paper (the brighter tenth) and its darkest ink,
-    the rules painted out.  Thresholded here, not left grey: the paper's grain, stacked, threw
-    Tesseract's line finding off ("3" and "23" not read at all in a stack of grey crops)."""
-    paper = float(np.percentile(tones, 90))
-    dark = float(tones.min())
-    out = np.where(tones < (paper + dark) / 2, 0, 255).astype(np.uint8)
-    out[rules] = 255
-    return out
 
 
 def _read_again(results: Sequence[_PageResult], conf: ScanSettings) -> None:
@@ -882,38 +824,72 @@ def _agreed_words(words: list[Word], crops: Sequence[_Crop]) -> list[Word]:
 
 
 def _agreed(crop: _Crop, spare: tuple[int, int, int]) -> list[Word]:
-    """One value from its two readings (module docstring of ``_Crop``).
+    """One value from its two readings (module docstring of ``_Crop``), word by word.
 
-    Alike, word for word: each word as sure as both readings make it (1 - (1-a)(1-b)) when
-    both were fairly sure of it, else as sure as the less sure one (a letter Tesseract doubted
-    in both is doubtful still).  Only one reading: less sure.  Different: the surer of them,
-    below any bar, so that a person looks.
+    A word both read alike is as sure as both make it (1 - (1-a)(1-b)) when each was fairly
+    sure of it, else as sure as the less sure one (a letter Tesseract doubted in one reading may
+    be doubtful still).  A word they read differently is the surer of the two, below any bar,
+    so that a person looks; the other words keep their own (the place before a date may be
+    doubtful, the date not).  Readings that do not even split into the same words: all doubtful.
+    Only one reading: less sure.
     """
     first = (crop.words if crop.words and crop.read else crop.first) or []
     second = crop.again or []
     said1, said2 = _said(first, crop.digits), _said(second, crop.digits)
-    c1 = min((w.confidence for w in first), default=0.0)
-    c2 = min((w.confidence for w in second), default=0.0)
     key = crop.words[0].line_key if crop.words else spare  # a stack's lines are not the page's
 
     def keyed(ws: list[Word], conf: list[float]) -> list[Word]:
         return [replace(w, confidence=round(c, 4), block=key[0], par=key[1], line=key[2])
                 for w, c in zip(ws, conf, strict=True)]
 
-    if said1 and said2:
-        if crop.options and fold(said1) == fold(said2) in {fold(o) for o in crop.options}:
-            return keyed(first, [OPTIONS_PRINTED] * len(first))  # marks do not tell options apart
-        if said1 == said2:
-            pairs = list(zip(first, second, strict=False)) if len(first) == len(second) else [
-                (w, min(second, key=lambda x: x.confidence)) for w in first]
-            return keyed(first, [_both(a.confidence, b.confidence) for a, b in pairs])
+    if not (said1 and said2):
+        alone = first or second
+        return keyed(alone, [w.confidence * ONE_READING for w in alone])
+    lost1, lost2 = _unread_ink(crop, first), _unread_ink(crop, second)
+    if lost1 or lost2:  # a glyph one reading dropped (or both: then the rest reads alike)
+        pick = second if lost1 and not lost2 else first
+        return keyed(pick, [w.confidence * DISAGREE for w in pick])
+    if crop.options and fold(said1) == fold(said2) in {fold(o) for o in crop.options}:
+        return keyed(first, [OPTIONS_PRINTED] * len(first))  # marks do not tell options apart
+    words1, words2 = _said(first, crop.digits, True), _said(second, crop.digits, True)
+    if len(words1) != len(words2) or len(words1) != len(first) or len(words2) != len(second):
+        if said1 == said2:  # alike, split differently: as sure as the less sure reading
+            both = _both(min(w.confidence for w in first), min(w.confidence for w in second))
+            return keyed(first, [both] * len(first))
+        c1, c2 = min(w.confidence for w in first), min(w.confidence for w in second)
         pick = second if c2 > c1 else first
         return keyed(pick, [min(c1, c2) * DISAGREE] * len(pick))
-    alone = first or second
-    return keyed(alone, [w.confidence * ONE_READING for w in alone])
+    out, confs = [], []
+    for a, b, ta, tb in zip(first, second, words1, words2, strict=True):
+        if ta == tb:
+            out.append(a)
+            confs.append(_both(a.confidence, b.confidence))
+        else:
+            out.append(a if a.confidence >= b.confidence else replace(b, bbox=a.bbox))
+            confs.append(min(a.confidence, b.confidence) * DISAGREE)
+    return keyed(out, confs)
 
 
-BOTH_SURE = 0.8  # two readings alike add up only when each was at least this sure
+BOTH_SURE = 0.6  # two readings alike add up only when each was at least this sure
+UNREAD_INK = 0.06  # ink outside every word read, in squares of the crop's height: a lost glyph
+
+
+def _unread_ink(crop: _Crop, words: Sequence[Word]) -> bool:
+    """Whether the crop holds ink that no word of a reading covers: an "&" or a digit that
+    Tesseract dropped would leave the rest of the line reading alike, and wrong, both times."""
+    ink = np.asarray(crop.binary) < 128
+    per_col = ink.sum(axis=0)
+    covered = np.zeros(len(per_col), dtype=bool)
+    pad = max(2, crop.binary.height // 10)
+    for w in words:
+        x0, x1 = w.bbox[0] - crop.box[0] - pad, w.bbox[2] - crop.box[0] + pad
+        covered[max(0, x0) : max(0, x1)] = True
+    left = np.nonzero((per_col > 0) & ~covered)[0]
+    if len(left) == 0:
+        return False
+    runs = np.split(left, np.nonzero(np.diff(left) > 1)[0] + 1)
+    least = UNREAD_INK * crop.binary.height ** 2
+    return any(int(per_col[r].sum()) >= least for r in runs)
 
 
 def _both(a: float, b: float) -> float:
@@ -922,10 +898,13 @@ def _both(a: float, b: float) -> float:
     return 1 - (1 - a) * (1 - b)
 
 
-def _said(words: Sequence[Word], digits: bool) -> str:
-    """A reading as compared: cleaned, Tesseract's known slips mended, spacing normalised."""
-    texts = _fix_slips([t for t in (_clean(w.text) for w in words) if t])
-    text = " ".join(texts)
+def _said(words: Sequence[Word], digits: bool, each: bool = False) -> Any:
+    """A reading as compared: cleaned, Tesseract's known slips mended, spacing normalised (the
+    words one by one with ``each``)."""
+    texts = _fix_slips([_clean(w.text) for w in words])
+    if each:
+        return [t.strip(_PUNCT) if digits else t for t in texts]
+    text = " ".join(t for t in texts if t)
     return text.strip(_PUNCT) if digits else " ".join(text.split())
 
 
@@ -943,8 +922,7 @@ def _blocks(words: list[Word], page: int, to_pt: float, grid: Grid | None = None
     lines: dict[tuple[tuple[int, int, int], Cell | None], list[tuple[str, Word]]] = {}
     for word in words:
         text = _clean(word.text)
-        glyph = text in (TICKED, EMPTY, UNSURE)
-        if text and (glyph or any(c.isalnum() for c in text) or word.confidence >= NOISE_BELOW):
+        if text and (grid is not None or not _speck(word)):  # specks went before the cells
             cell = grid.cell_at(*_centre(word.bbox)) if grid else None
             lines.setdefault((word.line_key, cell), []).append((text, word))
     out: list[TextBlock] = []
@@ -968,6 +946,16 @@ def _blocks(words: list[Word], page: int, to_pt: float, grid: Grid | None = None
             out.append(TextBlock("", page=page, bbox=_pt(cell.box, to_pt), kind="line",
                                  **_place(cell, page)))
     return out
+
+
+def _speck(word: Word) -> bool:
+    """A mark Tesseract read as a "word" of no letter or digit, and doubted: dust, a dot of the
+    stamp.  Judged on the page's own reading: a word doubted because its two readings differ
+    ("&:" and "&") is no speck, and the doubt must stay on its line."""
+    text = _clean(word.text)
+    glyph = text in (TICKED, EMPTY, UNSURE)
+    return not text or not (glyph or any(c.isalnum() for c in text)
+                            or word.confidence >= NOISE_BELOW)
 
 
 def _place(cell: Cell | None, page: int) -> dict[str, Any]:

@@ -285,13 +285,6 @@ def test_intake_fans_out_on_a_dask_cluster(cluster: dict[str, Any], shared_ws: W
     _exactly_once(ws, distinct)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two machines whose file locks do not meet (an SMB share) store the same file at the"
-    " same time: the second commit hits the unique index on source_files.sha256 and fails"
-    " instead of counting as a duplicate — needs the change to bontot/intake.py proposed in"
-    " issue 6's notes; remove this mark once it is in",
-)
 def test_same_file_on_two_machines_at_once_counts_once(
     cluster: dict[str, Any], shared_ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
