@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
+
 from bontot import store as st
-from bontot.errors import BontotError
+from bontot.errors import BontotError, StoreError
 from bontot.plan import Plan
 from bontot.roster import RosterTree
 from bontot.validation import ValidationContext, validate
@@ -220,9 +222,7 @@ def intake_file(
     with store.session() as s:
         known = st.find_source_file(s, sha)
     if known is not None:
-        path.unlink(missing_ok=True)  # its reading is already committed: drop the copy
-        note = f"Trùng nội dung với tệp {known.original_name}"
-        return FileOutcome(name, sha, "duplicate", note=note)
+        return _duplicate(path, name, sha, known.original_name)
     try:
         kind = detect(path)
     except BontotError:
@@ -231,6 +231,31 @@ def intake_file(
     _atomic_copy(path, archived)
     received_on = _received_on(path)
     forms = parse_file(archived)
+    try:
+        return _commit_file(ws, path, archived, name, sha, forms, plan, store, tree, received_on)
+    except StoreError as err:
+        # Another machine stored the same content between our look-up and our commit (its
+        # workspace lock did not reach us, as on some network shares): the unique index on
+        # the hash refused ours, and the file counts as a duplicate of theirs.
+        if not isinstance(err.__cause__, IntegrityError):
+            raise
+        with store.session() as s:
+            known = st.find_source_file(s, sha)
+        if known is None:
+            raise
+        return _duplicate(path, name, sha, known.original_name)
+
+
+def _duplicate(path: Path, name: str, sha: str, first_name: str) -> FileOutcome:
+    path.unlink(missing_ok=True)  # its reading is already committed: drop the copy
+    return FileOutcome(name, sha, "duplicate", note=f"Trùng nội dung với tệp {first_name}")
+
+
+def _commit_file(
+    ws: Workspace, path: Path, archived: Path, name: str, sha: str, forms: list[ParsedForm],
+    plan: Plan, store: st.Store, tree: RosterTree | None, received_on: dt.date,
+) -> FileOutcome:
+    """Validate and store one file's readings in one transaction; then drop it from the inbox."""
     with store.session() as s:
         ctx = ValidationContext(
             plan=plan, tree=tree, received_on=received_on, previous=_previous(s, tree)
