@@ -26,6 +26,7 @@ import re
 import shutil
 import time
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +101,8 @@ def _sha256(path: Path) -> str:
 
 def _atomic_copy(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
+    # unique per writer: two machines of a share (or two threads) may copy the same content
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
     with src.open("rb") as fin, tmp.open("wb") as fout:
         shutil.copyfileobj(fin, fout, 1 << 20)
         fout.flush()
