@@ -2,9 +2,13 @@
 
 For each file in ``inbox/`` (oldest first; files still being copied are left for the next run):
 
-1. hash it, and copy it into ``archive/<aa>/<sha256>.<kind>`` (write to a temporary name, fsync,
-   rename: a copy is either whole or absent);
-2. read every form in it (``parsers.parse_file``) and validate each against the plan and roster;
+1. open it once; through that one open file hash it, and copy it into
+   ``archive/<aa>/<sha256>.<kind>`` (write to a temporary name, fsync, rename: a copy is either
+   whole or absent).  A file that changes during the copy is still being written and is left for
+   the next run; one removed from the inbox meanwhile is read all the same, from the copy;
+2. read every form in the archive copy (``parsers.parse_file``, seeing the copy under the name it
+   was sent with, and LibreOffice/Tesseract under the workspace's time limits) and validate each
+   against the plan and roster;
 3. in ONE transaction: the source file, every reading, and — for a form without errors — the
    registration or yearly assessment it carries; a form that needs a person goes to ``review/``
    with a Vietnamese note beside a copy of the original;
@@ -12,24 +16,30 @@ For each file in ``inbox/`` (oldest first; files still being copied are left for
 
 Killed at any point, a re-run finds either nothing in the store (and starts the file again; the
 archive copy is simply rewritten) or the file's hash already there (and only finishes step 4), so
-nothing is lost and nothing is counted twice.  Originals are never changed.
+nothing is lost and nothing is counted twice.  Originals are never changed.  A disk that fills
+up (or any other write failure) stops only the file at hand: nothing half-written is left, the
+file stays in the inbox with a note saying so, and the batch goes on.  Hidden and lock files,
+links out of the inbox and files asked for outside it are named to the clerk, never read.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import os
 import re
 import shutil
+import tempfile
 import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +56,17 @@ LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTLE_SECONDS = 2.0  # a file modified more recently than this may still be being copied
 ACTOR = "machine"
 _TEMP_NAMES = re.compile(r"(^~\$|^\.|\.(part|partial|crdownload|tmp|download)$)", re.IGNORECASE)
+# hidden files and the lock files of Word/LibreOffice (macOS "._x.docx", ".~lock.x.docx#",
+# "~$x.docx", ".DS_Store"): never forms, never finished; named to the clerk, not read
+_HIDDEN_NAMES = re.compile(r"^(\.|~\$)")
 _KIND_EXT = {"docx": "docx", "doc": "doc", "pdf": "pdf", "image": "img"}
+STILL_WRITTEN = "Tệp đang được chép vào, để lần sau."
+TAKEN_AWAY = "Tệp đã bị chuyển đi trước khi kịp đọc; không có gì của tệp được lưu."
+HIDDEN = ("Tệp ẩn hoặc tệp khóa của Word/LibreOffice (tên bắt đầu bằng “.” hoặc “~$”), không "
+          "phải phiếu nên không đọc; nếu đây là phiếu, hãy đổi tên tệp rồi chép lại vào inbox.")
+A_LINK = ("Đây là một liên kết (symlink) tới tệp ở chỗ khác, không đọc để đảm bảo an toàn: hãy "
+          "chép chính tệp vào thư mục inbox.")
+OUTSIDE_INBOX = "Tệp nằm ngoài thư mục inbox nên không đọc (chỉ đọc tệp trong inbox)."
 
 Progress = Callable[[str, int, int], None]
 
@@ -73,11 +93,20 @@ class IntakeReport:
 
 
 def safe_display_name(name: str, limit: int = 120) -> str:
-    """A file name fit to print or to use as a suffix: no path parts, no control characters."""
+    """A file name fit to print or to use as a suffix: no path parts, no control characters, at
+    most ``limit`` characters and twice as many UTF-8 bytes (a file name may hold 255 bytes, and
+    one Vietnamese letter takes up to 3); a name cut short keeps its extension."""
     name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
     name = "".join(ch if ch.isprintable() and ch not in '<>:"|?*' else "_" for ch in name)
     name = name.strip(" .") or "tep"
-    return name[:limit]
+    if len(name) <= limit and len(name.encode()) <= 2 * limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    ext = f".{ext}" if dot and stem and 0 < len(ext) <= 8 else ""
+    stem = name[: len(name) - len(ext)][: max(1, limit - len(ext) - 1)]
+    while stem and len(f"{stem}…{ext}".encode()) > 2 * limit:
+        stem = stem[:-1]
+    return f"{stem.rstrip(' .')}…{ext}"
 
 
 def is_settled(path: Path, now: float | None = None) -> bool:
@@ -91,31 +120,86 @@ def is_settled(path: Path, now: float | None = None) -> bool:
     return (now or time.time()) - stat.st_mtime >= SETTLE_SECONDS
 
 
-def _sha256(path: Path) -> str:
+def _old_enough(path: Path, now: float) -> bool:
+    try:
+        return now - path.stat().st_mtime >= SETTLE_SECONDS
+    except OSError:
+        return False
+
+
+def _sha256(fh: BinaryIO) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    fh.seek(0)
+    for block in iter(lambda: fh.read(1 << 20), b""):
+        h.update(block)
     return h.hexdigest()
 
 
 def _atomic_copy(src: Path, dest: Path) -> None:
+    """Copy through a temporary name, fsync, rename: ``dest`` is whole or absent, and a failed
+    copy (a full disk) leaves nothing behind."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     # unique per writer: two machines of a share (or two threads) may copy the same content
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.tmp")
-    with src.open("rb") as fin, tmp.open("wb") as fout:
-        shutil.copyfileobj(fin, fout, 1 << 20)
-        fout.flush()
-        os.fsync(fout.fileno())
-    os.replace(tmp, dest)
+    try:
+        with src.open("rb") as fin, tmp.open("wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
+            fout.flush()
+            os.fsync(fout.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _StillWritten(Exception):
+    """The file changed while it was copied: someone is still writing it."""
+
+
+def _take(ws: Workspace, fh: BinaryIO, sha: str) -> Path:
+    """Copy the open inbox file into ``archive/`` under a temporary name, hashing again as it
+    goes; the copy is fsynced.  Reading through the one open file makes the copy what was
+    hashed even if the inbox entry is removed or renamed meanwhile; a file whose size, time or
+    content changed during the copy is still being written (:class:`_StillWritten`)."""
+    before = os.fstat(fh.fileno())
+    ws.archive.mkdir(parents=True, exist_ok=True)
+    tmp = ws.archive / f".incoming-{sha[:16]}.{uuid.uuid4().hex}.tmp"
+    h = hashlib.sha256()
+    try:
+        fh.seek(0)
+        with tmp.open("wb") as out:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        after = os.fstat(fh.fileno())
+        if h.hexdigest() != sha or (before.st_size, before.st_mtime_ns) != (
+            after.st_size, after.st_mtime_ns
+        ):
+            raise _StillWritten
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+@contextlib.contextmanager
+def _named_view(archived: Path, name: str) -> Iterator[Path]:
+    """The archived copy seen under the name it was sent with (a link in a private folder), so
+    the readers' messages name the file as the clerk knows it, not by its hash."""
+    with tempfile.TemporaryDirectory(prefix="bontot-read-") as tmp:
+        view = Path(tmp) / name
+        try:
+            view.symlink_to(archived.resolve())
+        except OSError:
+            yield archived
+            return
+        yield view
 
 
 def _archive_path(ws: Workspace, sha: str, kind: str) -> Path:
     return ws.archive / sha[:2] / f"{sha}.{_KIND_EXT.get(kind, 'bin')}"
-
-
-def _received_on(path: Path) -> dt.date:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, LOCAL_TZ).date()
 
 
 def review_note(name: str, forms: list[ParsedForm]) -> str:
@@ -152,11 +236,37 @@ def _previous(session: object, tree: RosterTree | None) -> dict[tuple[str, str, 
     return out
 
 
+def _keep_crops(ws: Workspace, archived: Path, n: int, form: ParsedForm) -> dict[str, str]:
+    """Copy the picture of each field the reader cut out of a scanned page (a temporary file)
+    beside the archived original, ``<sha>.anh/<form>-<field>.png``, so that whoever confirms
+    the value later sees what the machine saw; field → its path in the workspace."""
+    kept: dict[str, str] = {}
+    folder = archived.with_name(f"{archived.stem}.anh")
+    for key, value in form.fields.items():
+        if not value.crop or not re.fullmatch(r"[a-z0-9_]+", key):
+            continue
+        target = folder / f"{n}-{key}.png"
+        try:
+            if not target.exists():
+                _atomic_copy(Path(value.crop), target)
+        except OSError:
+            continue  # the picture went away: the value stands without it
+        kept[key] = str(target.relative_to(ws.root))
+    return kept
+
+
 def _store_form(
-    session: object, form: ParsedForm, source_file_id: int, received_on: dt.date
+    session: object, form: ParsedForm, source_file_id: int, received_on: dt.date,
+    crops: dict[str, str] | None = None,
 ) -> tuple[int, int | None]:
-    """Store one reading, and its registration/assessment when it has no error."""
+    """Store one reading (each field's picture by its path in the workspace), and its
+    registration/assessment when it has no error."""
     values = form.values()
+    fields = {k: v.to_json() for k, v in form.fields.items()}
+    for key, field_json in fields.items():
+        field_json.pop("crop", None)  # a temporary file of the reader's
+        if crops and key in crops:
+            field_json["crop"] = crops[key]
     reading_id = st.add_reading(
         session,
         form_code=form.form_code or "unknown",
@@ -164,7 +274,7 @@ def _store_form(
         year=values.get("year"),
         source=form.source or "unknown",
         parser=form.parser,
-        fields={k: v.to_json() for k, v in form.fields.items()},
+        fields=fields,
         problems=[p.to_json() for p in form.problems],
         needs_review=form.needs_review,
         actor=ACTOR,
@@ -198,18 +308,31 @@ def _store_form(
 
 
 def _to_review(ws: Workspace, archived: Path, sha: str, name: str, forms: list[ParsedForm]) -> None:
+    """A copy of the original and the note beside it in ``review/``; on failure (a full disk)
+    neither is left behind, and the caller's transaction is rolled back."""
     stem = f"{sha[:12]}-{safe_display_name(name, 80)}"
     ws.review.mkdir(exist_ok=True)
     copy = ws.review / stem
-    if not copy.exists():
-        try:
-            os.link(archived, copy)
-        except OSError:
-            _atomic_copy(archived, copy)
     note = ws.review / f"{stem}.LOI.txt"
-    tmp = note.with_name(f".{note.name}.tmp")
-    tmp.write_text(review_note(name, forms), encoding="utf-8")
-    os.replace(tmp, note)
+    tmp = note.with_name(f".{note.name}.{uuid.uuid4().hex[:8]}.tmp")
+    made = False
+    try:
+        if not copy.exists():
+            try:
+                os.link(archived, copy)
+            except OSError:
+                _atomic_copy(archived, copy)
+            made = True
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(review_note(name, forms))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, note)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        if made:
+            copy.unlink(missing_ok=True)
+        raise
 
 
 def intake_file(
@@ -217,22 +340,37 @@ def intake_file(
 ) -> FileOutcome:
     """One file of the inbox, end to end (see the module docstring)."""
     from parsers import parse_file
+    from parsers.base import ReadOptions, reading_with
     from parsers.detect import detect
 
     name = safe_display_name(path.name)
-    sha = _sha256(path)
-    with store.session() as s:
-        known = st.find_source_file(s, sha)
-    if known is not None:
-        return _duplicate(path, name, sha, known.original_name)
+    with path.open("rb") as fh:  # the one read of the inbox file: hash, then copy
+        stat = os.fstat(fh.fileno())
+        sha = _sha256(fh)
+        with store.session() as s:
+            known = st.find_source_file(s, sha)
+        if known is not None:
+            return _duplicate(path, name, sha, known.original_name)
+        try:
+            tmp = _take(ws, fh, sha)
+        except _StillWritten:
+            return FileOutcome(name, "", "skipped", note=STILL_WRITTEN)
     try:
-        kind = detect(path)
+        kind = detect(tmp)
     except BontotError:
         kind = "bin"
     archived = _archive_path(ws, sha, kind)
-    _atomic_copy(path, archived)
-    received_on = _received_on(path)
-    forms = parse_file(archived)
+    try:
+        archived.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, archived)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    received_on = dt.datetime.fromtimestamp(stat.st_mtime, LOCAL_TZ).date()
+    options = ReadOptions(soffice=ws.soffice, office_timeout=ws.office_timeout,
+                          ocr_timeout=ws.ocr_timeout)
+    with _named_view(archived, name) as view, reading_with(options):
+        forms = parse_file(view)
     try:
         return _commit_file(ws, path, archived, name, sha, forms, plan, store, tree, received_on)
     except StoreError as err:
@@ -271,8 +409,9 @@ def _commit_file(
             size=archived.stat().st_size,
         )
         years = set()
-        for form in checked:
-            _, year = _store_form(s, form, sf.id, received_on)
+        for n, form in enumerate(checked, 1):
+            crops = _keep_crops(ws, archived, n, form)
+            _, year = _store_form(s, form, sf.id, received_on, crops)
             if year is not None:
                 years.add(year)
         review = any(f.needs_review for f in checked)
@@ -286,13 +425,34 @@ def _commit_file(
 
 def inbox_files(ws: Workspace) -> tuple[list[Path], list[Path]]:
     """(settled files to read now, files left for the next run), oldest first."""
-    now = time.time()
-    ready, waiting = [], []
-    for p in sorted(ws.inbox.rglob("*"), key=lambda p: (p.stat().st_mtime, p.name)):
-        if p.is_symlink() or not p.is_file():
-            continue
-        (ready if is_settled(p, now) else waiting).append(p)
+    ready, waiting, _, _ = _inbox_entries(ws)
     return ready, waiting
+
+
+def _inbox_entries(ws: Workspace) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+    """(settled files, files still being copied, symbolic links, hidden or lock files), oldest
+    first.  An entry that vanishes while the folder is listed is simply not there."""
+    now = time.time()
+    entries: list[tuple[float, str, Path]] = []
+    for p in ws.inbox.rglob("*"):
+        try:
+            stat = p.lstat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime, p.name, p))
+    ready, waiting, links, hidden = [], [], [], []
+    for _, _, p in sorted(entries, key=lambda e: (e[0], e[1])):
+        if p.is_symlink():
+            links.append(p)
+        elif not p.is_file():
+            continue
+        elif _HIDDEN_NAMES.search(p.name) and _old_enough(p, now):
+            hidden.append(p)  # (while recent, it may be a copier's temporary: waiting)
+        elif is_settled(p, now):
+            ready.append(p)
+        else:
+            waiting.append(p)
+    return ready, waiting, links, hidden
 
 
 @contextlib.contextmanager
@@ -324,40 +484,62 @@ def _inside_inbox(ws: Workspace, files: list[Path]) -> list[Path]:
     return [p for p in files if p.resolve().is_relative_to(inbox) and p.is_file()]
 
 
+def _outside_inbox(ws: Workspace, files: list[Path]) -> list[Path]:
+    """Files asked for that lie outside the inbox (a ``../`` in the path, a link out of it)."""
+    inbox = ws.inbox.resolve()
+    return [p for p in files if not p.resolve().is_relative_to(inbox) and p.exists()]
+
+
+def _write_failed(exc: OSError) -> str:
+    """The note for a file that could not be kept because the workspace could not be written."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("Ổ đĩa của vùng làm việc đã đầy nên chưa lưu được tệp (không có gì được ghi "
+                "dở); tệp vẫn nằm trong inbox và sẽ được đọc lại ở lần sau, khi đã giải phóng "
+                "chỗ trống trên ổ đĩa.")
+    return (f"Không ghi được vào vùng làm việc ({exc.strerror or exc}) nên chưa lưu được tệp; "
+            "tệp vẫn nằm trong inbox và sẽ được đọc lại ở lần sau.")
+
+
 def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | None) -> IntakeReport:
     plan = ws.plan()
     store = st.open_store(ws.database_url)
     with store.session() as s:
         units = st.load_units(s)
     tree = RosterTree(units) if units else None
-    ready, waiting = inbox_files(ws)
+    ready, waiting, links, hidden = _inbox_entries(ws)
+    report = IntakeReport()
     if files is not None:
         wanted = {p.resolve() for p in _inside_inbox(ws, files)}
         ready = [p for p in ready if p.resolve() in wanted]
         waiting = [p for p in waiting if p.resolve() in wanted]
-    report = IntakeReport()
+        hidden = [p for p in hidden if p.resolve() in wanted]
+        links = [p for p in links if p.absolute() in {f.absolute() for f in files}]
+        for path in _outside_inbox(ws, files):
+            report.outcomes.append(FileOutcome(safe_display_name(path.name), "", "skipped",
+                                               note=OUTSIDE_INBOX))
     for i, path in enumerate(ready):
+        name = safe_display_name(path.name)
         try:
             outcome = intake_file(ws, path, plan, store, tree)
-        except FileNotFoundError:  # taken away while we read it: nothing of it was stored
-            outcome = FileOutcome(
-                safe_display_name(path.name),
-                "",
-                "skipped",
-                note="Tệp đã bị chuyển đi trong khi đang đọc.",
-            )
+        except FileNotFoundError:  # taken away before we opened it: nothing of it was stored
+            outcome = FileOutcome(name, "", "skipped", note=TAKEN_AWAY)
+        except OSError as exc:  # the workspace could not be written (a full disk): next run
+            outcome = FileOutcome(name, "", "skipped", note=_write_failed(exc))
         report.outcomes.append(outcome)
         report.years.update(outcome.years)
         if progress:
             progress(outcome.name, i + 1, len(ready))
     for path in waiting:
         report.outcomes.append(
-            FileOutcome(
-                safe_display_name(path.name),
-                "",
-                "skipped",
-                note="Tệp đang được chép vào, để lần sau.",
-            )
+            FileOutcome(safe_display_name(path.name), "", "skipped", note=STILL_WRITTEN)
+        )
+    for path in links:
+        report.outcomes.append(
+            FileOutcome(safe_display_name(path.name), "", "skipped", note=A_LINK)
+        )
+    for path in hidden:
+        report.outcomes.append(
+            FileOutcome(safe_display_name(path.name), "", "skipped", note=HIDDEN)
         )
     return report
 

@@ -178,7 +178,8 @@ def validate(form: ParsedForm, ctx: ValidationContext) -> ParsedForm:
         return replace(form, fields=dict(form.fields), needs_review=True)
     code = form.form_code if form.form_code in FORM_NAMES else None
     values, problems = _typed_values(form, code, ctx.max_count)
-    unit, unit_problems = _find_unit(values, ctx.tree, "unit_code" in _problem_keys(problems))
+    reported = "unit_code" in _problem_keys(problems)
+    unit, unit_problems = _find_unit(values, ctx.tree, reported, _reader_said_code(form))
     facts = _Facts(form, ctx, code, MappingProxyType(values), unit)
     found = [*_check_form_code(form), *problems, *unit_problems]
     for check in CHECKS:
@@ -380,16 +381,22 @@ def _problem_keys(problems: Iterable[Problem]) -> set[str | None]:
     return {p.field for p in problems}
 
 
+def _reader_said_code(form: ParsedForm) -> bool:
+    """The reader already reported the unit code as an error (printed, but not a valid code)."""
+    return any(p.field == "unit_code" and p.level == "error" for p in form.problems)
+
+
 def _find_unit(
-    values: Mapping[str, Any], tree: RosterTree | None, reported: bool
+    values: Mapping[str, Any], tree: RosterTree | None, reported: bool, read_badly: bool = False
 ) -> tuple[Unit | None, list[Problem]]:
     """The roster's unit for the printed code; the code must be there and well formed.
 
-    ``reported``: the code was read but is not text, and the type stage said so already.
+    ``reported``: the code was read but is not text, and the type stage said so already;
+    ``read_badly``: the reader said why it has no code, so "missing" would only contradict it.
     """
     code = values.get("unit_code")
     label = _q(COMMON_LABELS["unit_code"])
-    if reported:
+    if reported or (read_badly and not code):
         return None, []
     if not code:
         return None, [

@@ -30,6 +30,8 @@ class Workspace:
     database_url: str
     roster_path: Path | None = None
     soffice: str = "soffice"
+    office_timeout: float = 120.0  # seconds one LibreOffice call may take (an old .doc read)
+    ocr_timeout: float = 120.0  # seconds Tesseract may take on one page
 
     @property
     def inbox(self) -> Path:
@@ -81,6 +83,8 @@ def init_workspace(
         if roster_path:
             lines.append(f"roster = {_toml_str(str(Path(roster_path).resolve()))}")
         lines.append('soffice = "soffice"')
+        lines.append("office_timeout = 120  # số giây tối đa cho một lần LibreOffice chuyển tệp")
+        lines.append("ocr_timeout = 120  # số giây tối đa để nhận dạng chữ một trang ảnh quét")
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return open_workspace(root)
 
@@ -108,4 +112,16 @@ def open_workspace(root: str | Path) -> Workspace:
         database_url=url,
         roster_path=Path(roster) if roster else None,
         soffice=data.get("soffice", "soffice"),
+        office_timeout=_seconds(data, "office_timeout", config),
+        ocr_timeout=_seconds(data, "ocr_timeout", config),
     )
+
+
+def _seconds(data: dict, key: str, config: Path) -> float:
+    """A time limit of bontot.toml: a positive number of seconds (default 120)."""
+    value = data.get(key, 120.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 86_400:
+        raise WorkspaceError(
+            f"Tệp {config}: {key} phải là số giây dương (ví dụ {key} = 120), đang là {value!r}."
+        )
+    return float(value)

@@ -38,20 +38,45 @@ def parse_file(path: str | Path) -> list[ParsedForm]:
 
     path = Path(path)
     load_readers()
+    kind = None
     try:
         kind = detect(path)
         layout = READERS[kind](path)
         forms = extract_forms(layout)
     except BontotError as exc:
-        return [unreadable(path.name, exc.message)]
+        return [_noting_name(unreadable(path.name, exc.message), path.name, kind)]
     except Exception as exc:  # a reader's bug must not stop the batch; the file goes to review
         log.exception("reading %s failed", path.name)
         return [unreadable(path.name, f"Lỗi chương trình khi đọc tệp ({type(exc).__name__});"
                                       " tệp được chuyển sang kiểm tra thủ công.")]
-    return [_with_file(f, path.name) for f in forms]
+    return [_noting_name(_with_file(f, path.name), path.name, kind) for f in forms]
 
 
 def _with_file(form: ParsedForm, name: str) -> ParsedForm:
     from dataclasses import replace
 
     return replace(form, file=name)
+
+
+# What a file's name promises, by family: a .docx renamed .doc is common and harmless, a photo
+# named .pdf or a PDF named .docx deserves a word to the clerk, who will open it by its name.
+_FAMILY_OF_KIND = {"docx": "word", "doc": "word", "pdf": "pdf", "image": "image"}
+_FAMILY_OF_SUFFIX = {".docx": "word", ".docm": "word", ".dotx": "word", ".doc": "word",
+                     ".rtf": "word", ".pdf": "pdf", ".jpg": "image", ".jpeg": "image",
+                     ".png": "image", ".tif": "image", ".tiff": "image"}
+_FAMILY_NAMES = {"word": "tệp Word", "pdf": "tệp PDF", "image": "ảnh chụp/ảnh quét"}
+
+
+def _noting_name(form: ParsedForm, name: str, kind: str | None) -> ParsedForm:
+    """Add a warning when the file's extension names another kind than its content."""
+    from dataclasses import replace
+
+    from parsers.base import Problem
+
+    promised = _FAMILY_OF_SUFFIX.get(Path(name).suffix.lower())
+    actual = _FAMILY_OF_KIND.get(kind or "")
+    if promised is None or actual is None or promised == actual:
+        return form
+    note = Problem(None, "warning", f"Tên tệp có đuôi {Path(name).suffix} nhưng nội dung là "
+                   f"{_FAMILY_NAMES[actual]}: đã đọc theo nội dung thật của tệp.")
+    return replace(form, problems=(*form.problems, note))

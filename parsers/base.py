@@ -9,6 +9,9 @@ whose blocks carry boxes and word confidences.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -127,3 +130,38 @@ def unreadable(file: str, message: str, source: Source | None = None) -> ParsedF
         needs_review=True,
         file=file,
     )
+
+
+# -- how the external programs are run ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Settings of the external programs a reader may start, set once at the edge (the intake
+    takes them from ``bontot.toml``) and seen by every reader of the current context.
+
+    ``office_timeout`` bounds one LibreOffice call (an old .doc converted), ``ocr_timeout`` one
+    Tesseract page; None keeps the reader's own default.
+    """
+
+    soffice: str = "soffice"
+    office_timeout: float = 120.0
+    ocr_timeout: float | None = None
+
+
+_OPTIONS: ContextVar[ReadOptions | None] = ContextVar("bontot_read_options", default=None)
+
+
+def read_options() -> ReadOptions:
+    """The options in force for the current reading (the defaults outside any)."""
+    return _OPTIONS.get() or ReadOptions()
+
+
+@contextmanager
+def reading_with(options: ReadOptions) -> Iterator[ReadOptions]:
+    """Run the readers inside with ``options`` (restored afterwards, thread- and task-local)."""
+    token = _OPTIONS.set(options)
+    try:
+        yield options
+    finally:
+        _OPTIONS.reset(token)

@@ -28,6 +28,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 _UNSUPPORTED_MAGIC = {  # known kinds we cannot read, named for the clerk
     b"MZ": "một chương trình máy tính (.exe)",
+    b"\x7fELF": "một chương trình máy tính (Linux)",
+    b"\xcf\xfa\xed\xfe": "một chương trình máy tính (macOS)",
+    b"#!": "một tệp lệnh (script) máy tính",
     b"Rar!": "một tệp nén RAR",
     b"7z\xbc\xaf\x27\x1c": "một tệp nén 7z",
     b"GIF8": "ảnh GIF",
@@ -64,6 +67,10 @@ def parse_xml(data: bytes, name: str) -> etree._Element:
     try:
         root = etree.fromstring(data, secure_parser())
     except etree.XMLSyntaxError as exc:
+        if "depth" in str(exc).lower():  # libxml2's nesting limit (256 without huge_tree)
+            raise ReadError(f"Tệp Word {name} có cấu trúc lồng nhau sâu bất thường (có thể là "
+                            "tệp độc hại), không đọc để đảm bảo an toàn; hãy nhờ đơn vị mở bằng "
+                            "Word, lưu lại rồi gửi lại.", name) from exc
         raise ReadError(f"Tệp Word {name} bị hỏng (nội dung XML không đọc được).", name) from exc
     if root.getroottree().docinfo.doctype:  # a DTD in a text encoding the search missed
         raise ReadError(_DTD_MESSAGE.format(name=name), name)
@@ -120,7 +127,39 @@ def _unknown_message(name: str, head: bytes) -> str:
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1") or head[8:12] == b"WEBP":
         return (f"Tệp {name} là ảnh HEIC/WebP, chưa đọc được: hãy lưu ảnh thành JPG "
                 "(hoặc chụp lại ở chế độ JPG) rồi gửi lại.")
+    text = _as_text(head)
+    if text is not None and _HTML.search(text):
+        return (f"Tệp {name} là trang web (HTML, như khi Word “lưu thành trang web”) chứ không "
+                "phải tệp Word thật: hãy nhờ đơn vị mở bằng Word, lưu lại dưới dạng Word "
+                "Document (.docx) rồi gửi lại.")
+    if text is not None:
+        return (f"Không nhận ra loại tệp {name}: tệp chỉ có chữ thường (như tệp .txt), không "
+                f"phải phiếu; {ACCEPTED}")
     return f"Không nhận ra loại tệp {name}: {ACCEPTED}"
+
+
+_HTML = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!doctype\s+html|<html|<head|<meta|<body)",
+                   re.IGNORECASE)
+
+
+def _as_text(head: bytes) -> str | None:
+    """The head as text when it is text (UTF-8/UTF-16 with a mark, no control bytes)."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                       (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            head, encoding = head[len(bom):], codec
+            break
+    else:
+        encoding = "utf-8"
+    try:
+        text = head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the head
+            return None
+        text = head[: exc.start].decode(encoding)
+    if any(ord(ch) < 32 and ch not in "\t\r\n\f" for ch in text):
+        return None
+    return text
 
 
 def open_docx(path: Path) -> zipfile.ZipFile:

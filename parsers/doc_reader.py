@@ -14,21 +14,29 @@ from pathlib import Path
 
 from bontot.errors import ReadError
 from bontot.office import convert
-from parsers.base import Layout
+from parsers.base import Layout, read_options
 from parsers.docx_reader import read_docx
 
 CONVERTED_NOTE = "Đã chuyển tệp Word cũ (.doc) sang .docx bằng LibreOffice để đọc"
 
 
-def read_doc(path: str | Path, *, soffice: str = "soffice", timeout: float = 120) -> Layout:
-    """Read one .doc; LibreOffice failures are OfficeError, an unreadable result ReadError."""
+def read_doc(path: str | Path, *, soffice: str | None = None, timeout: float | None = None
+             ) -> Layout:
+    """Read one .doc; LibreOffice failures are OfficeError, an unreadable result ReadError.
+
+    ``soffice`` and ``timeout`` (seconds for the LibreOffice call) default to the current
+    :func:`~parsers.base.read_options` (the workspace's settings during an intake).
+    """
     path = Path(path)
     return read_docs([path], soffice=soffice, timeout=timeout)[path]
 
 
-def read_docs(paths: Sequence[str | Path], *, soffice: str = "soffice", timeout: float = 120
-              ) -> dict[Path, Layout]:
+def read_docs(paths: Sequence[str | Path], *, soffice: str | None = None,
+              timeout: float | None = None) -> dict[Path, Layout]:
     """Read many .doc files with one LibreOffice start (about a second saved per file)."""
+    options = read_options()
+    soffice = soffice or options.soffice
+    timeout = timeout if timeout is not None else options.office_timeout
     files = [Path(p) for p in paths]
     with tempfile.TemporaryDirectory(prefix="bontot-doc-") as tmp:
         converted = convert(files, "docx", Path(tmp), soffice=soffice, timeout=timeout)

@@ -29,6 +29,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from bontot.errors import ReadError
+from bontot.vnformat import number
 from parsers.base import BBox, Layout, TextBlock
 from parsers.docx_reader import Run, decode_runs, is_legacy_font, symbol_text
 
@@ -37,6 +38,7 @@ MAX_PATH_SEGMENTS = 2000  # a path with more segments is a drawing, not table bo
 MIN_RULE = 3.0  # points: shorter segments are no table border (pdfplumber's edge_min_length)
 GARBAGE_SHARE = 0.10  # share of unreadable characters that makes a page a case for OCR
 LEGACY_LEFTOVER_SHARE = 0.05  # share of TCVN3/VNI-only letters left after conversion
+MAX_PAGES = 500  # a returned file holds a form or a pile of them; more pages is no form (as scans)
 SCAN_MAX_CHARS = 40  # a page this sparse, mostly covered by an image, is a scan
 PATTERN_CONFIDENCE = 0.9  # text converted from a legacy encoding guessed without a font name
 
@@ -81,6 +83,10 @@ def read_pdf(path: str | Path) -> Layout:
     path = Path(path)
     doc = _open(path)
     try:
+        if len(doc) > MAX_PAGES:  # refused before any page is read: it would take minutes
+            raise ReadError(f"Tệp PDF {path.name} có {number(len(doc))} trang, quá giới hạn "
+                            f"{MAX_PAGES} trang của một tệp phiếu; không đọc. Nếu đây là phiếu "
+                            "thật, hãy tách thành nhiều tệp nhỏ hơn rồi gửi lại.", path.name)
         pages = [_read_page(doc, i) for i in range(len(doc))]
     finally:
         doc.close()
