@@ -927,3 +927,40 @@ def test_regression_a_session_touch_is_not_refused_by_a_write_committed_meanwhil
         seconds=30
     )
     c.__exit__(None, None, None)
+
+
+# --- the picture of each field of a scan ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed")
+def test_scanned_form_shows_each_field_as_the_page_showed_it(ws: Workspace, tmp_path: Path) -> None:
+    """The intake keeps each field's crop beside the archived original; the desk shows it to the
+    committee of the unit and to nobody else, and serves nothing outside the archive."""
+    from tests.scancorpus import GOLDEN_DIR, golden_file
+
+    scan = golden_file(GOLDEN_DIR / "clean-300-bilevel-02.json", tmp_path)  # unit HU-TG-06-03
+    dropped = ws.inbox / "ban-quet.pdf"
+    shutil.copyfile(scan, dropped)
+    past = time.time() - 60
+    os.utime(dropped, (past, past))
+    report = run_intake(ws)
+    assert [o.status for o in report.outcomes] in (["stored"], ["review"])
+    with st.open_store(ws.database_url).session() as s:
+        reading = [r for r in st.list_readings(s) if r.unit_code == "HU-TG-06-03"][-1]
+    crops = {k: f["crop"] for k, f in reading.fields.items() if "crop" in f}
+    assert {"members_total", "rated_good", "members_evaluated"} <= crops.keys(), crops.keys()
+    for rel in crops.values():
+        path = (ws.root / rel).resolve()
+        assert path.is_relative_to(ws.archive.resolve()) and path.read_bytes()[:4] == b"\x89PNG"
+    c = logged_in(ws, "hutg")
+    page = c.get(f"/kiem-tra/{reading.id}").text
+    shown = set(re.findall(rf'src="/kiem-tra/{reading.id}/anh/([a-z0-9_]+)\.png"', page))
+    assert "members_total" in shown and shown <= crops.keys()
+    image = c.get(f"/kiem-tra/{reading.id}/anh/members_total.png")
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content == (ws.root / crops["members_total"]).read_bytes()
+    assert c.get(f"/kiem-tra/{reading.id}/anh/khong_co.png").status_code == 404
+    assert c.get(f"/kiem-tra/{reading.id}/anh/..%2F..%2Fbontot.png").status_code == 404
+    other = logged_in(ws, "tubd")
+    assert other.get(f"/kiem-tra/{reading.id}/anh/members_total.png").status_code == 404

@@ -181,6 +181,22 @@ def desk_page_image(request: Request, who: Who, reading_id: str, number: str) ->
     return FileResponse(png, media_type="image/png")
 
 
+@router.get("/kiem-tra/{reading_id}/anh/{key}.png")
+def desk_field_image(request: Request, who: Who, reading_id: str, key: str) -> Response:
+    """The picture of one field as the scanned page showed it (kept by the intake)."""
+    web = web_state(request)
+    r, _ = _reading(web, who, reading_id)
+    field = r.fields.get(key) if isinstance(r.fields, dict) else None
+    crop = field.get("crop") if isinstance(field, dict) else None
+    if not isinstance(crop, str):
+        raise not_found()
+    archive = web.ws.archive.resolve()
+    path = (web.ws.root / crop).resolve()
+    if not path.is_relative_to(archive) or path.suffix != ".png" or not path.is_file():
+        raise not_found()
+    return FileResponse(path, media_type="image/png")
+
+
 @router.get("/kiem-tra/{reading_id}/ban-goc")
 def desk_original(request: Request, who: Who, reading_id: str) -> Response:
     web = web_state(request)
