@@ -48,7 +48,7 @@ from bontot import store as st
 from bontot.errors import BontotError, StoreError
 from bontot.plan import Plan
 from bontot.roster import RosterTree
-from bontot.validation import ValidationContext, validate
+from bontot.validation import FormKey, ValidationContext, form_key, validate
 from bontot.workspace import Workspace
 from parsers.base import ParsedForm, Problem
 
@@ -226,13 +226,17 @@ def review_note(name: str, forms: list[ParsedForm]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _previous(session: object, tree: RosterTree | None) -> dict[tuple[str, str, int | None], str]:
-    """Unit-year-forms already stored, for the duplicate warning (value: when received)."""
-    out: dict[tuple[str, str, int | None], str] = {}
-    for (code, year), rec in st.current_assessments(session).items():
-        out[(code, "02-TDG", year)] = str(rec.received_on)
-    for code, reg in st.current_registrations(session).items():
-        out[(code, "01-DK", None)] = str(reg.registered_on)
+def _previous(session: object, forms: list[ParsedForm]) -> dict[FormKey, str]:
+    """The forms of this file that the store already holds, for the duplicate warning (value:
+    when the stored one was received).  Looked up by key, not by loading every stored form:
+    a province's intake reads thousands of files."""
+    out: dict[FormKey, str] = {}
+    for form in forms:
+        key = form_key(form) if form.form_code else None
+        if key is not None and key not in out:
+            when = st.last_received(session, key[0], key[2])
+            if when is not None:
+                out[key] = str(when)
     return out
 
 
@@ -398,7 +402,7 @@ def _commit_file(
     """Validate and store one file's readings in one transaction; then drop it from the inbox."""
     with store.session() as s:
         ctx = ValidationContext(
-            plan=plan, tree=tree, received_on=received_on, previous=_previous(s, tree)
+            plan=plan, tree=tree, received_on=received_on, previous=_previous(s, forms)
         )
         checked = [validate(f, ctx) if f.form_code else f for f in forms]
         sf = st.add_source_file(

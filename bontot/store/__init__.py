@@ -41,6 +41,7 @@ from bontot.store.submissions import (
     current_registrations,
     find_source_file,
     get_reading,
+    last_received,
     list_readings,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "current_evaluations",
     "current_overrides",
     "current_registrations",
+    "last_received",
     "find_source_file",
     "get_reading",
     "list_readings",

@@ -196,6 +196,21 @@ def current_assessments(
     }
 
 
+def last_received(session: Session, unit_code: str, year: int | None) -> dt.date | None:
+    """When the unit's current form came in: its self-assessment of ``year``, or its
+    registration when ``year`` is None; None when it sent none.  One indexed look-up, for the
+    intake's check of each form against those already stored."""
+    if year is None:
+        query = (select(RegistrationRow.registered_on)
+                 .where(RegistrationRow.unit_code == unit_code)
+                 .order_by(RegistrationRow.id.desc()).limit(1))
+    else:
+        query = (select(AssessmentRow.received_on)
+                 .where(AssessmentRow.unit_code == unit_code, AssessmentRow.year == year)
+                 .order_by(AssessmentRow.id.desc()).limit(1))
+    return session.scalar(query)
+
+
 def assessment_history(session: Session, unit_code: str, year: int) -> list[AssessmentRecord]:
     """Every assessment of one unit-year, oldest first (the last is the current one)."""
     query = (
