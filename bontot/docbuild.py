@@ -623,18 +623,46 @@ def _fixed_core(blob: bytes, stamp: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+TEMP_PREFIX = ".tmp-"  # a file being written; one left by a killed run is never an output
+
+
+def replace_durably(tmp: Path | str, path: Path) -> None:
+    """Put a finished temporary file in place: its bytes on disk first, then the rename, then
+    the folder's entry, so that neither a killed process nor a power cut leaves half a file."""
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    try:
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return  # a folder that cannot be opened (some network shares): the rename stands
+    try:
+        os.fsync(folder)
+    except OSError:
+        pass
+    finally:
+        os.close(folder)
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write atomically unless the file already holds these bytes; True if it was written."""
+    """Write atomically unless the file already holds these bytes; True if it was written.
+
+    The bytes go to a temporary file beside the target (``TEMP_PREFIX``), flushed to disk, then
+    renamed over it: the target is always the old file or the whole new one.
+    """
     path = Path(path)
     if path.is_file() and path.read_bytes() == data:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; an output is for the office to share
-        os.replace(tmp, path)
+        replace_durably(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

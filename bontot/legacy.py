@@ -234,6 +234,8 @@ def detect_legacy(text: str, font_name: str | None = None) -> Encoding | None:
     document and convert its runs with that answer.
     """
     text = require_text(text)
+    if font_name is not None:  # a wrong type is refused even when the text decides alone
+        require_text(font_name, "tên phông chữ")
     if _UNICODE_ONLY.search(text):
         return None
     if font_name is not None and (enc := _font_encoding(font_name)) is not None:

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bontot.errors import InputError
 from bontot.formdata import (
     ASSESSMENT_TYPES,
     CHOICE,
@@ -40,7 +41,7 @@ from bontot.formdata import (
     YESNO,
 )
 from bontot.models import ASSESSMENT_LABELS, CRITERION_NAMES
-from bontot.text import fold, nfc
+from bontot.text import fold, nfc, require_text
 
 FORM_01 = "01-DK"
 FORM_02 = "02-TDG"
@@ -179,12 +180,13 @@ def _fold_word(word: str) -> str:
 
 def words(text: str) -> tuple[Word, ...]:
     """The words of an NFC text, folded (punctuation and quotes are not words)."""
+    require_text(text)
     return tuple(Word(_fold_word(m.group()), m.start(), m.end()) for m in _WORD.finditer(text))
 
 
 def lead_end(text: str) -> int:
     """Where the text starts after its numbering ("1.", "a)", "-", "Trong đó:")."""
-    m = _LEAD.match(text)
+    m = _LEAD.match(require_text(text))
     return m.end() if m else 0
 
 
@@ -196,7 +198,7 @@ def label_words(text: str) -> tuple[str, ...]:
 
 def starts_with_glyph(text: str) -> bool:
     """An option line ("☒ Có", "[x] Đạt") is a value, never a label."""
-    s = text.lstrip(" -–+*•\t")
+    s = require_text(text).lstrip(" -–+*•\t")
     return bool(s) and (s[0] in GLYPHS or bool(re.match(r"[\[(]\s*[xX✓✔vV]?\s*[\])]", s)))
 
 
@@ -311,9 +313,15 @@ _ALL_SPECS = (*_COMMON, *_FORM_01, *_FORM_02)
 _MAX_WORDS = max(len(label_words(t)) for s in _ALL_SPECS for t in s.texts)
 
 
-@lru_cache(maxsize=4)
 def table_for(form_code: str | None) -> LabelTable:
     """The labels of a form; with ``None`` both forms' (their commitments read as headings)."""
+    if form_code is not None:
+        require_text(form_code, "mã mẫu phiếu")
+    return _table_for(form_code)
+
+
+@lru_cache(maxsize=4)
+def _table_for(form_code: str | None) -> LabelTable:
     if form_code == FORM_01:
         return LabelTable((*_COMMON, *_FORM_01))
     if form_code == FORM_02:
@@ -323,6 +331,7 @@ def table_for(form_code: str | None) -> LabelTable:
 
 def printed_label(key: str, form_code: str | None = None) -> str:
     """The label printed for ``key`` (what messages quote so a clerk finds the line)."""
+    require_text(key, "tên trường")
     spec = table_for(form_code).by_key.get(key) or table_for(None).by_key.get(key)
     return spec.label if spec is not None else key
 
@@ -341,7 +350,7 @@ def split_rest(rest: str) -> tuple[str, bool]:
     A hint in brackets right after the label ("(cả giai đoạn)") is skipped; a colon, a tab, a
     dotted leader or a spaced dash separate label and value.
     """
-    rest = rest.lstrip(_CLOSING)  # the end of a quoted label: 'đạt "chi bộ bốn tốt"'
+    rest = require_text(rest).lstrip(_CLOSING)  # the end of a quoted label: 'đạt "chi bộ bốn tốt"'
     m = _LEAD_PAREN.match(rest)
     if m:
         after = rest[m.end() :].lstrip(" ")
@@ -365,6 +374,8 @@ def rest_fits(spec: LabelSpec, rest: str) -> bool:
     count, a ticked box or an option for a choice, a roster code for ``unit_code``; anything
     else means the words run on into another phrase, so they are no label at all.
     """
+    if not isinstance(spec, LabelSpec):
+        raise InputError(f"Cần một nhãn (LabelSpec), nhận được {type(spec).__name__}.")
     if spec.kind == HEADING:
         return True
     value, separated = split_rest(rest)
@@ -390,6 +401,10 @@ def label_distance(a: str, b: str, limit: int = 1_000) -> int:
     a digit must not move a value to another criterion.  Returns ``limit + 1`` as soon as the
     distance is known to exceed ``limit``.
     """
+    require_text(a)
+    require_text(b)
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise InputError(f"Giới hạn khoảng cách phải là số nguyên, nhận được {limit!r}.")
     if [c for c in a if c.isdigit()] != [c for c in b if c.isdigit()]:
         return limit + 1
     if a == b:
@@ -413,7 +428,7 @@ def label_distance(a: str, b: str, limit: int = 1_000) -> int:
 
 def allowed_edits(label: str) -> int:
     """OCR letter errors tolerated on a folded label: none on short ones."""
-    return min(FUZZY_EDITS, len(label) // _LETTERS_PER_EDIT)
+    return min(FUZZY_EDITS, len(require_text(label)) // _LETTERS_PER_EDIT)
 
 
 @dataclass(frozen=True)
@@ -460,7 +475,10 @@ def options_of(key: str, kind: str) -> tuple[str, ...]:
         return YES_NO
     if kind == PASS:
         return PASS_FAIL
-    return tuple(CHOICES[key])
+    options = CHOICES.get(key) if isinstance(key, str) else None
+    if not options:
+        raise InputError(f"Trường \u201c{key}\u201d không có lựa chọn in sẵn trên phiếu.")
+    return tuple(options)
 
 
 @lru_cache(maxsize=64)
@@ -500,6 +518,9 @@ def read_choice(options: tuple[str, ...], text: str) -> Choice:
     Both or neither ticked, or the options printed with none marked, is unreadable: never
     guessed.  Whole options only, so "Không đạt" never reads as "Đạt".
     """
+    if not isinstance(options, tuple) or not options or not all(
+            isinstance(o, str) for o in options):
+        raise InputError(f"Cần các lựa chọn in sẵn (tuple chuỗi), nhận được {options!r}.")
     text = _EMPTY_BRACKETS.sub("☐", _TICK_BRACKETS.sub("☒", nfc(text)))
     if _GLYPH_SPLIT.search(text):
         return _marked_choice(options, text)
@@ -583,6 +604,7 @@ class Written:
 NUMBER_WORDS_QUALITY = 0.85  # "mười hai" with no digits: read, and a person checks
 THOUSANDS_QUALITY = 0.95  # "1.200"
 UNIT_WORD_QUALITY = 0.98  # "12 đồng chí"
+MAX_DIGITS = 15  # far past any count on a form; int() would refuse past 4,300 digits
 _FILLER = " \t.…·_-–—/\\*"
 _RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
@@ -639,6 +661,8 @@ def read_int(text: str) -> Written:
         if not _THOUSANDS.fullmatch(digits):
             return Written(problem=f"\u201c{digits}\u201d không phải là số nguyên")
         digits, quality = digits.replace(".", ""), THOUSANDS_QUALITY
+    if len(digits.lstrip("0")) > MAX_DIGITS:
+        return Written(problem=f"số quá lớn ({short(text)}), không phải số lượng trên phiếu")
     value = int(digits)
     return _around_number(value, quality, before, after)
 
@@ -731,18 +755,19 @@ def read_date_line(text: str) -> DateLine | None:
     parts = [m.group(k).strip(_FILLER) for k in ("d", "m", "y")]
     if not all(parts):
         return DateLine(place, Written())  # printed but not filled in
-    if not all(p.isdigit() for p in parts):
+    # isdecimal, not isdigit: int() refuses "²"; and no day, month or year has five digits.
+    if not all(p.isdecimal() and len(p) <= 4 for p in parts):
         return DateLine(place, Written(problem=f"ngày ghi không rõ (\u201c{short(text)}\u201d)"))
     day, month, year = (int(p) for p in parts)
     try:
         if not 1900 <= year <= 2100:
             raise ValueError(year)
         return DateLine(place, Written(dt.date(year, month, day)))
-    except ValueError:
+    except (ValueError, OverflowError):
         return DateLine(place, Written(problem=f"ngày {day}/{month}/{year} không có thật"))
 
 
 def short(text: str, limit: int = 40) -> str:
     """A text as a message quotes it: one line, at most ``limit`` characters."""
-    text = " ".join(text.split())
+    text = " ".join(require_text(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,15 +10,25 @@
    each committee's certificates into one print PDF.
 
 Files go to ``outputs/<year | so-ket | tong-ket | dang-ky>/<committee code>/``.
+
+A run may be killed at any moment (SIGKILL, a power cut) and simply run again: every file is
+written under a temporary name, flushed and renamed into place; the store records files only
+after they are in place, all in one transaction at the end; a re-run removes what a killed run
+left half-written (one run at a time per workspace, ``.documents.lock``), takes a file holding
+the very bytes it would write as its own, and converts again any PDF the store does not record
+as made from the .docx beside it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -29,7 +39,7 @@ import pypdfium2 as pdfium
 from bontot import office
 from bontot import store as st
 from bontot.charts import render_png
-from bontot.docbuild import write_if_changed
+from bontot.docbuild import TEMP_PREFIX, replace_durably, write_if_changed
 from bontot.docstyle import load_style
 from bontot.documents import bao_cao, ds_chua_nop, giay_khen, qd_cong_nhan, qd_khen_thuong, to_trinh
 from bontot.documents.base import Document, DocumentRequest, Facts
@@ -45,6 +55,9 @@ Progress = Callable[[str, int, int], None]
 Builder = Callable[[Facts, DocumentRequest, Unit], list[Document]]
 RENDERER = "documents/1"  # bump when this package changes what a document looks like
 PDF_TIMEOUT = 300  # seconds per LibreOffice call (a chunk of at most office.CHUNK_SIZE files)
+LOCK_NAME = ".documents.lock"  # in the workspace root: one document run at a time
+PDF_TEMP_PREFIX = ".pdf-documents-"  # LibreOffice's output folder under outputs/, per run
+FORMS_FOLDER = "bieu-mau"  # outputs/ of bontot.forms (pre-filled forms): not ours to tidy
 
 # Which documents each kind of request produces, per committee, in this order.
 BUILDERS: dict[str, tuple[tuple[str, Builder], ...]] = {
@@ -206,6 +219,18 @@ class _Ledger:
             return None
         return now
 
+    def pdf_current(self, key: str, committee: str, docx_sha: str, pdf: Path, rel: str) -> bool:
+        """Whether the PDF is the one recorded as made from exactly this .docx.
+
+        A PDF the store does not know (a run killed before it recorded), or one made from
+        other .docx bytes (the .docx was rewritten, then the run was killed), is converted again.
+        """
+        last = self.noted.get((key, self.scope, committee))
+        return bool(
+            last and last.inputs_sha256 == docx_sha and last.path == rel
+            and _sha(pdf) == last.sha256
+        )
+
     def stale(self, produced: set[tuple[str, str]], committees: set[str], root: Path) -> None:
         """Files an earlier run wrote for these committees that this run no longer makes."""
         for (key, _, committee), rec in sorted(self.noted.items(), key=lambda kv: kv[1].path):
@@ -251,14 +276,16 @@ def write_documents(
                 written.append(WrittenFile(path, key, code, False, last))
                 continue
             edited = ledger.edited(key, code, path, _rel(ws, path))
-            if edited is not None:
+            blob = make()
+            if edited is not None and hashlib.sha256(blob).hexdigest() != edited:
                 ledger.notes.append(
                     f"{_rel(ws, path)}: đã được sửa sau lần lập trước nên không ghi đè; muốn"
                     " lập lại, hãy đổi tên hoặc chuyển tệp đó đi rồi chạy lại."
                 )
                 written.append(WrittenFile(path, key, code, False, edited))
                 continue
-            blob = make()
+            # (A file that differs from its record but holds exactly these bytes was written by
+            # a run killed before it recorded it: it is ours, and is recorded now.)
             changed = write_if_changed(path, blob)
             sha = hashlib.sha256(blob).hexdigest()
             ledger.note(key, code, _rel(ws, path), sha, inputs)
@@ -316,8 +343,14 @@ def make_pdfs(
     docx = {w.path: w for w in written if w.path.suffix == ".docx"}
     index = {(w.key, w.committee, p.stem): p for p, w in docx.items()}
     sources = {_docx_of(doc, index): doc for doc in docs if doc.merges is None}
-    stale = [p for p in sources if docx[p].changed or not p.with_suffix(".pdf").is_file()]
-    made, failures = to_pdf(ws, stale, progress)
+
+    def current(doc: Document, src: Path) -> bool:
+        pdf = src.with_suffix(".pdf")
+        return ledger.pdf_current(f"{doc.key}.pdf", doc.committee.code, docx[src].sha, pdf,
+                                  _rel(ws, pdf))
+
+    stale = [p for p, doc in sources.items() if not current(doc, p)]
+    made, failures = to_pdf(ws, stale, progress, temp_prefix=PDF_TEMP_PREFIX)
     out: list[WrittenFile] = []
     for src, doc in sources.items():
         pdf, code = src.with_suffix(".pdf"), doc.committee.code
@@ -333,7 +366,8 @@ def make_pdfs(
         if not all(p.is_file() for p in parts):
             failures.append(f"{target.name}: thiếu bản PDF của Giấy khen thành phần, chưa ghép.")
             continue
-        fresh = not target.is_file() or any(p.with_suffix(".docx") in made for p in parts)
+        fresh = any(p.with_suffix(".docx") in made for p in parts) or not current(
+            doc, target.with_suffix(".docx"))
         if fresh:
             merge_pdfs(parts, target)
             ledger.note(
@@ -352,9 +386,17 @@ def _docx_of(doc: Document, index: dict[tuple[str, str, str], Path]) -> Path:
 
 
 def to_pdf(
-    ws: Workspace, paths: Sequence[Path], progress: Progress | None = None
+    ws: Workspace,
+    paths: Sequence[Path],
+    progress: Progress | None = None,
+    *,
+    temp_prefix: str = ".pdf-",
 ) -> tuple[set[Path], list[str]]:
-    """Convert in one batch; (the .docx that now have a PDF beside them, one error per file)."""
+    """Convert in one batch; (the .docx that now have a PDF beside them, one error per file).
+
+    LibreOffice writes into a temporary folder ``outputs/<temp_prefix>…``; each PDF is renamed
+    beside its .docx only once whole.
+    """
     if not paths:
         return set(), []
     if progress:
@@ -362,7 +404,7 @@ def to_pdf(
     ws.outputs.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
     done: set[Path] = set()
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=ws.outputs) as tmp:
+    with tempfile.TemporaryDirectory(prefix=temp_prefix, dir=ws.outputs) as tmp:
         try:
             office.convert(paths, "pdf", Path(tmp), soffice=ws.soffice, timeout=PDF_TIMEOUT)
         except OfficeError as exc:
@@ -372,7 +414,7 @@ def to_pdf(
         for src in paths:  # what did convert is there even when others failed
             pdf = Path(tmp) / (src.stem + ".pdf")
             if pdf.is_file() and pdf.stat().st_size > 0:
-                os.replace(pdf, src.with_suffix(".pdf"))
+                replace_durably(pdf, src.with_suffix(".pdf"))
                 done.add(src)
             else:  # an older PDF beside it would pass for the new text: it goes
                 src.with_suffix(".pdf").unlink(missing_ok=True)
@@ -394,12 +436,12 @@ def merge_pdfs(parts: Iterable[Path], target: Path) -> None:
                 merged.import_pages(src)
             finally:
                 src.close()
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pdf", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".pdf", dir=target.parent)
         os.close(fd)
         try:
             merged.save(tmp)
             os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            replace_durably(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -408,6 +450,44 @@ def merge_pdfs(parts: Iterable[Path], target: Path) -> None:
 
 
 # --- the pipeline -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _exclusive(ws: Workspace) -> Iterator[None]:
+    """One document run at a time per workspace (a second one waits); holding the lock, what a
+    killed run left half-written under ``outputs/`` can be removed safely."""
+    ws.outputs.mkdir(parents=True, exist_ok=True)
+    with (ws.root / LOCK_NAME).open("a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            remove_leftovers(ws)
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def remove_leftovers(ws: Workspace) -> list[Path]:
+    """Delete the temporaries of an interrupted document run; returns what was removed.
+
+    Only names this module writes: LibreOffice's folders ``outputs/.pdf-documents-*`` and files
+    ``.tmp-*`` in the documents' folders (the pre-filled forms' folder is left alone).  Call it
+    holding the lock (:func:`produce` does).
+    """
+    removed: list[Path] = []
+    for tmp in ws.outputs.glob(f"{PDF_TEMP_PREFIX}*"):
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    for folder in ws.outputs.iterdir():
+        if folder.name == FORMS_FOLDER or folder.name.startswith(".") or not folder.is_dir():
+            continue
+        for tmp in folder.rglob(f"{TEMP_PREFIX}*"):
+            if tmp.is_file() or tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
 
 
 def _asked(facts: Facts, request: DocumentRequest) -> set[str]:
@@ -428,14 +508,15 @@ def produce(
     request = DocumentRequest.resolve(request)
     facts = facts or gather(ws, progress)
     docs, notes = plan_documents(facts, request)
-    with st.open_store(ws.database_url).session() as s:
-        ledger = _Ledger(request.scope, st.current_documents(s, request.scope))
-    written = write_documents(ws, facts, request, docs, ledger, progress)
-    failures: list[str] = []
-    if request.pdf:
-        pdfs, failures = make_pdfs(docs, written, ws, ledger, progress)
-        written += pdfs
-    record(ws, ledger)
+    with _exclusive(ws):
+        with st.open_store(ws.database_url).session() as s:
+            ledger = _Ledger(request.scope, st.current_documents(s, request.scope))
+        written = write_documents(ws, facts, request, docs, ledger, progress)
+        failures: list[str] = []
+        if request.pdf:
+            pdfs, failures = make_pdfs(docs, written, ws, ledger, progress)
+            written += pdfs
+        record(ws, ledger)  # after every file is in place, in one transaction
     produced = {(f.key, f.committee) for f in written}
     ledger.stale(produced, {d.committee.code for d in docs} | _asked(facts, request), ws.root)
     notes += ledger.notes
