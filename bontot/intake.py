@@ -50,7 +50,7 @@ from bontot.plan import Plan
 from bontot.roster import RosterTree
 from bontot.validation import FormKey, ValidationContext, form_key, validate
 from bontot.workspace import Workspace
-from parsers.base import ParsedForm, Problem
+from parsers.base import ParsedForm, Problem, ReadOptions
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTLE_SECONDS = 2.0  # a file modified more recently than this may still be being copied
@@ -339,12 +339,20 @@ def _to_review(ws: Workspace, archived: Path, sha: str, name: str, forms: list[P
         raise
 
 
-def intake_file(
-    ws: Workspace, path: Path, plan: Plan, store: st.Store, tree: RosterTree | None
-) -> FileOutcome:
-    """One file of the inbox, end to end (see the module docstring)."""
-    from parsers import parse_file
-    from parsers.base import ReadOptions, reading_with
+@dataclass(frozen=True)
+class _Taken:
+    """An inbox file copied into the archive, waiting to be read and stored."""
+
+    path: Path  # in the inbox (removed once its reading is committed)
+    name: str
+    sha: str
+    archived: Path
+    received_on: dt.date
+
+
+def _take_file(ws: Workspace, path: Path, store: st.Store) -> _Taken | FileOutcome:
+    """Hash and archive one inbox file; an outcome at once for a duplicate or a file still
+    being written."""
     from parsers.detect import detect
 
     name = safe_display_name(path.name)
@@ -371,12 +379,30 @@ def intake_file(
         tmp.unlink(missing_ok=True)
         raise
     received_on = dt.datetime.fromtimestamp(stat.st_mtime, LOCAL_TZ).date()
-    options = ReadOptions(soffice=ws.soffice, office_timeout=ws.office_timeout,
-                          ocr_timeout=ws.ocr_timeout)
+    return _Taken(path, name, sha, archived, received_on)
+
+
+def _read_options(ws: Workspace) -> ReadOptions:
+    return ReadOptions(soffice=ws.soffice, office_timeout=ws.office_timeout,
+                       ocr_timeout=ws.ocr_timeout)
+
+
+def _parse(archived: Path, name: str, options: ReadOptions) -> list[ParsedForm]:
+    """Read an archived file (in this process or in a reader process of the pool)."""
+    from parsers import parse_file
+    from parsers.base import reading_with
+
     with _named_view(archived, name) as view, reading_with(options):
-        forms = parse_file(view)
+        return parse_file(view)
+
+
+def _finish(ws: Workspace, taken: _Taken, forms: list[ParsedForm], plan: Plan,
+            store: st.Store, tree: RosterTree | None) -> FileOutcome:
+    """Validate and store what was read of a taken file."""
+    t = taken
     try:
-        return _commit_file(ws, path, archived, name, sha, forms, plan, store, tree, received_on)
+        return _commit_file(ws, t.path, t.archived, t.name, t.sha, forms, plan, store, tree,
+                            t.received_on)
     except StoreError as err:
         # Another machine stored the same content between our look-up and our commit (its
         # workspace lock did not reach us, as on some network shares): the unique index on
@@ -384,10 +410,21 @@ def intake_file(
         if not isinstance(err.__cause__, IntegrityError):
             raise
         with store.session() as s:
-            known = st.find_source_file(s, sha)
+            known = st.find_source_file(s, t.sha)
         if known is None:
             raise
-        return _duplicate(path, name, sha, known.original_name)
+        return _duplicate(t.path, t.name, t.sha, known.original_name)
+
+
+def intake_file(
+    ws: Workspace, path: Path, plan: Plan, store: st.Store, tree: RosterTree | None
+) -> FileOutcome:
+    """One file of the inbox, end to end (see the module docstring)."""
+    taken = _take_file(ws, path, store)
+    if isinstance(taken, FileOutcome):
+        return taken
+    forms = _parse(taken.archived, taken.name, _read_options(ws))
+    return _finish(ws, taken, forms, plan, store, tree)
 
 
 def _duplicate(path: Path, name: str, sha: str, first_name: str) -> FileOutcome:
@@ -504,6 +541,17 @@ def _write_failed(exc: OSError) -> str:
             "tệp vẫn nằm trong inbox và sẽ được đọc lại ở lần sau.")
 
 
+def _guarded(name: str, step: Callable[[], FileOutcome | _Taken]) -> FileOutcome | _Taken:
+    """A step that touches the file system: a file taken away or a workspace that cannot be
+    written (a full disk) leaves the file for the next run, and the batch goes on."""
+    try:
+        return step()
+    except FileNotFoundError:  # taken away before we opened it: nothing of it was stored
+        return FileOutcome(name, "", "skipped", note=TAKEN_AWAY)
+    except OSError as exc:
+        return FileOutcome(name, "", "skipped", note=_write_failed(exc))
+
+
 def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | None) -> IntakeReport:
     plan = ws.plan()
     store = st.open_store(ws.database_url)
@@ -521,18 +569,31 @@ def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | No
         for path in _outside_inbox(ws, files):
             report.outcomes.append(FileOutcome(safe_display_name(path.name), "", "skipped",
                                                note=OUTSIDE_INBOX))
-    for i, path in enumerate(ready):
-        name = safe_display_name(path.name)
-        try:
-            outcome = intake_file(ws, path, plan, store, tree)
-        except FileNotFoundError:  # taken away before we opened it: nothing of it was stored
-            outcome = FileOutcome(name, "", "skipped", note=TAKEN_AWAY)
-        except OSError as exc:  # the workspace could not be written (a full disk): next run
-            outcome = FileOutcome(name, "", "skipped", note=_write_failed(exc))
+    done = 0
+
+    def record(outcome: FileOutcome) -> None:
+        nonlocal done
+        done += 1
         report.outcomes.append(outcome)
         report.years.update(outcome.years)
         if progress:
-            progress(outcome.name, i + 1, len(ready))
+            progress(outcome.name, done, len(ready))
+
+    options = _read_options(ws)
+    seen: dict[str, str] = {}  # sha → name, of the files taken in this run
+    for path in ready:
+        name = safe_display_name(path.name)
+        taken = _guarded(name, lambda p=path: _take_file(ws, p, store))
+        if isinstance(taken, _Taken) and taken.sha in seen:  # twice in this very batch
+            taken = _duplicate(path, name, taken.sha, seen[taken.sha])
+        if isinstance(taken, FileOutcome):
+            record(taken)
+            continue
+        seen[taken.sha] = name
+        forms = _parse(taken.archived, name, options)
+        outcome = _guarded(name, lambda t=taken, f=forms: _finish(ws, t, f, plan, store, tree))
+        assert isinstance(outcome, FileOutcome)
+        record(outcome)
     for path in waiting:
         report.outcomes.append(
             FileOutcome(safe_display_name(path.name), "", "skipped", note=STILL_WRITTEN)

@@ -74,6 +74,22 @@ def test_same_file_twice_counts_once(ws: Workspace) -> None:
         assert len(st.list_readings(s)) == 1
 
 
+def test_same_file_twice_in_one_batch_counts_once(ws: Workspace) -> None:
+    values = form02_values("HU-01-01", "Chi bộ Thôn Làng Mầm", 2024)
+    first = settle(write_form02(ws.inbox / "a.docx", values))
+    twin = ws.inbox / "b.docx"
+    twin.write_bytes(first.read_bytes())
+    settle(twin)
+    report = run_intake(ws)
+    assert sorted(o.status for o in report.outcomes) == ["duplicate", "stored"]
+    assert [o.note for o in report.outcomes if o.status == "duplicate"] == [
+        "Trùng nội dung với tệp a.docx"]
+    assert list(ws.inbox.iterdir()) == []
+    with st.open_store(ws.database_url).session() as s:
+        assert len(st.assessment_history(s, "HU-01-01", 2024)) == 1
+        assert len(st.list_readings(s)) == 1
+
+
 def test_file_still_being_copied_is_left(ws: Workspace) -> None:
     values = form02_values("HU-01-01", "Chi bộ Thôn Làng Mầm", 2024)
     write_form02(ws.inbox / "dang-chep.docx", values)  # modified just now
