@@ -287,15 +287,25 @@ def _start_form(forms: list[_Form], line: Line) -> _Form:
 
     A form's code and its unit header ("CHI BỘ THÔN ...") stand above its title: lines are
     taken back while they are form codes or capitals-only headers on the same page, and are no
-    label (the previous form's signature, "BÍ THƯ" and the name, stays with it).
+    label (the previous form's signature, "BÍ THƯ" and the name, stays with it).  A mark with
+    no letter or digit in it (a speck OCR read as "+" or "-") neither stops nor counts.
     """
     previous = forms[-1]
     keep = len(previous.lines)
-    while keep > 0 and len(previous.lines) - keep < 8:
+    taken = 0
+    while keep > 0 and taken < 8:
         before = previous.lines[keep - 1]
-        if before.page != line.page or not _header_line(before):
+        if before.page != line.page:
+            break
+        if not any(c.isalnum() for c in before.text):
+            keep -= 1
+            continue
+        if not _header_line(before):
             break
         keep -= 1
+        taken += 1
+    while keep < len(previous.lines) and not any(c.isalnum() for c in previous.lines[keep].text):
+        keep += 1  # specks above the header stay where they were
     new = _Form(lines=previous.lines[keep:])
     previous.lines = previous.lines[:keep]
     for form in (previous, new):

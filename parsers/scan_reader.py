@@ -66,6 +66,7 @@ from bontot.formdata import CHOICE, INT, PASS, YESNO
 from bontot.text import fold
 from parsers.base import Layout, TextBlock
 from parsers.detect import read_head
+from parsers.fields import REVIEW_BAR
 from parsers.labels import TEXT_BLOCK, LabelSpec, options_of, table_for
 from parsers.ocr import DEFAULT_LANG, DEFAULT_PSM, DEFAULT_TIMEOUT, Word, check_tesseract, ocr_image
 from parsers.pagegeom import (
@@ -100,6 +101,7 @@ NOISE_BELOW = 0.5  # a word with no letter or digit read less surely than this i
 # good Vietnamese.
 SLIPS: dict[tuple[str, str], tuple[str, str, str | None]] = {
     ("Chỉ", "bộ"): ("Chi", "bộ", "name"),
+    ("chỉ", "bộ"): ("chi", "bộ", "name"),  # "... trong chi bộ." in a commitment's text
     ("CHỈ", "BỘ"): ("CHI", "BỘ", None),
     ("Đảng", "bệ"): ("Đảng", "bộ", None),
     ("đảng", "bệ"): ("đảng", "bộ", None),
@@ -129,8 +131,11 @@ class ScanSettings:
 
     @classmethod
     def resolve(cls, value: ScanSettings | Mapping[str, Any] | None) -> ScanSettings:
-        if value is None:
-            return cls()
+        if value is None:  # the workspace's time limit (bontot.toml ocr_timeout), if set
+            from parsers.base import read_options
+
+            limit = read_options().ocr_timeout
+            return cls() if limit is None else cls(timeout=limit)
         if isinstance(value, ScanSettings):
             return value
         return cls(**dict(value))
@@ -870,7 +875,11 @@ def _agreed(crop: _Crop, spare: tuple[int, int, int]) -> list[Word]:
     return keyed(out, confs)
 
 
-BOTH_SURE = 0.6  # two readings alike add up only when each was at least this sure
+# Two readings alike add up only when each alone would pass the review bar: both are the same
+# engine's, and share its blind spots.  A tone mark over a circumflex is misread alike at both
+# scales ("Lâm" read "Lầm" at 0.91 and 0.80, "Cổ" read "Cố" at 0.87 and 0.76), so agreement of
+# two doubtful readings is no evidence that the doubtful letter is right.
+BOTH_SURE = REVIEW_BAR
 UNREAD_INK = 0.06  # ink outside every word read, in squares of the crop's height: a lost glyph
 
 
@@ -969,11 +978,16 @@ def _fix_slips(texts: list[str]) -> list[str]:
     """Undo Tesseract's known misreadings of this field's own words (see :data:`SLIPS`)."""
     out = list(texts)
     for i in range(len(out) - 1):
-        fix = SLIPS.get((out[i], out[i + 1]))
+        second = out[i + 1].rstrip(_CLAUSE_END)
+        fix = SLIPS.get((out[i], second))
         after = out[i + 2] if i + 2 < len(out) else ""
-        if fix and (fix[2] is None or not after or after[:1].isupper() or after == "cơ"):
-            out[i], out[i + 1] = fix[0], fix[1]
+        ends = second != out[i + 1]  # "chỉ bộ." ends a clause: no "bộ phận" follows
+        if fix and (fix[2] is None or ends or not after or after[:1].isupper() or after == "cơ"):
+            out[i], out[i + 1] = fix[0], fix[1] + out[i + 1][len(second):]
     return out
+
+
+_CLAUSE_END = ".,;:!?)\u201d\"'"
 
 
 _SETTLED = {(fixed[0], fixed[1]): i for read, fixed in SLIPS.items()
@@ -986,7 +1000,7 @@ def _settled(texts: list[str], confs: list[float]) -> list[float]:
     is as sure as the other of the pair."""
     out = list(confs)
     for i in range(len(texts) - 1):
-        doubt = _SETTLED.get((texts[i], texts[i + 1]))
+        doubt = _SETTLED.get((texts[i], texts[i + 1].rstrip(_CLAUSE_END)))
         if doubt is not None:
             out[i + doubt] = max(out[i + doubt], out[i + 1 - doubt])
     return out

@@ -599,27 +599,8 @@ def test_libreoffice_hanging_is_stopped_at_the_time_limit(
         ).split()[2]
 
 
-@pytest.fixture()
-def ocr_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The scan reader's time limit per page, taken from the reading options (the workspace's
-    ``ocr_timeout``).  parsers/scan_reader.py does not look at them yet (another helper owns
-    it): this shim does what ``ScanSettings.resolve(None)`` should do."""
-    from parsers.base import read_options
-    from parsers.scan_reader import ScanSettings
-
-    original = ScanSettings.resolve.__func__  # type: ignore[attr-defined]
-
-    def resolve(cls: type[ScanSettings], value: Any) -> ScanSettings:
-        limit = read_options().ocr_timeout
-        if value is None and limit is not None:
-            return cls(timeout=limit)
-        return original(cls, value)
-
-    monkeypatch.setattr(ScanSettings, "resolve", classmethod(resolve))
-
-
 def test_tesseract_hanging_is_stopped_at_the_time_limit(
-    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ocr_time_limit: None
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Tesseract (``$BONTOT_TESSERACT``) answers its probe, then hangs on the page."""
     real = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True)

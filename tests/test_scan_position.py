@@ -189,6 +189,18 @@ def test_a_doubtful_letter_stays_doubtful_when_both_readings_agree() -> None:
     assert out[0].confidence == pytest.approx(0.29)
 
 
+def test_two_doubtful_readings_alike_do_not_add_up_past_the_bar() -> None:
+    """Both readings are Tesseract's: a tone mark it misreads at one scale it misreads at the
+    other too ("Lâm" read "Lầm" 0.91 and 0.80 on a 300 dpi scan), so their agreement is no
+    evidence: the word stays as doubtful as its less sure reading, and goes to a person."""
+    out = _agreed(crop([word("Lầm", 0, 40, 0.914)], [word("Lầm", 0, 40, 0.803)], False),
+                  (9, 9, 9))
+    assert out[0].confidence == pytest.approx(0.803) and out[0].confidence < REVIEW_BAR
+    sure = _agreed(crop([word("Lâm", 0, 40, 0.95)], [word("Lâm", 0, 40, 0.93)], False),
+                   (9, 9, 9))
+    assert sure[0].confidence > 0.99
+
+
 def test_readings_that_differ_fall_below_any_bar() -> None:
     out = _agreed(crop([word("Lầm", 0, 40, 0.65)], [word("Lâm", 0, 40, 0.95)], False), (9, 9, 9))
     assert out[0].text == "Lâm" and out[0].confidence < 0.5
@@ -272,3 +284,23 @@ def test_a_wrapped_label_in_an_ocr_cell_finds_its_value() -> None:
     form = extract_forms(Layout("image", tuple(blocks)))[0]
     assert form.fields["t3_violations"].value == 0
     assert "sub_cells_total" not in form.fields  # its value cell is blank: not the next row
+
+
+def page_lines(page: int, texts: list[str], top: float = 20.0) -> list[TextBlock]:
+    return [TextBlock(t, page=page, bbox=(100.0, top + 16 * i, 400.0, top + 16 * i + 12),
+                      kind="line", confidence=0.95) for i, t in enumerate(texts)]
+
+
+def test_a_speck_above_the_next_forms_title_does_not_keep_its_header_on_the_form_before() -> None:
+    """Two forms scanned in one file without QR codes: the second is split off at its title,
+    and its header ("Mẫu 02-TĐG", the Party headers) goes with it even when OCR read a speck
+    between the header and the title."""
+    head = ["Mẫu 02-TĐG", "ĐẢNG BỘ TỈNH QUẢNG NGÃI", "ĐẢNG CỘNG SẢN VIỆT NAM"]
+    body = ["BÁO CÁO TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN", "Mã đơn vị: CB-001",
+            "Tên tổ chức đảng: Chi bộ Thôn Một"]
+    first = page_lines(0, head + body)
+    second = page_lines(1, head + ["+", "·"] + body[:1] + ["Mã đơn vị: CB-002",
+                                                          "Tên tổ chức đảng: Chi bộ Thôn Hai"])
+    forms = extract_forms(Layout("image", tuple(first + second), pages=2))
+    assert [f.pages for f in forms] == [(0,), (1,)]
+    assert [f.fields["unit_code"].value for f in forms] == ["CB-001", "CB-002"]

@@ -323,7 +323,10 @@ def test_border_artefacts_are_stripped_and_lines_split_at_wide_gaps():
     ("Chỉ bộ Thôn Làng Mầm", "Chi bộ Thôn Làng Mầm"),
     ("Loại tổ chức Chỉ bộ", "Loại tổ chức Chi bộ"),
     ("CHỈ BỘ THÔN", "CHI BỘ THÔN"), ("Đảng bệ xã Ba Thành", "Đảng bộ xã Ba Thành"),
-    ("chỉ bộ phận văn phòng", "chỉ bộ phận văn phòng"), ("Chỉ bộ phận", "Chỉ bộ phận")])
+    ("chỉ bộ phận văn phòng", "chỉ bộ phận văn phòng"), ("Chỉ bộ phận", "Chỉ bộ phận"),
+    ("giữ hoà khí trong chỉ bộ.", "giữ hoà khí trong chi bộ."),  # a commitment's last words
+    ("đoàn kết trong chỉ bộ, khu dân cư", "đoàn kết trong chi bộ, khu dân cư"),
+    ("chỉ bộ phận.", "chỉ bộ phận.")])
 def test_known_slips_are_mended_only_where_nothing_else_is_meant(read, kept):
     words = [Word(t, (100 * i, 0, 100 * i + 80, 40), 0.9, 1, 1, 1, i)
              for i, t in enumerate(read.split())]
