@@ -12,7 +12,6 @@ on other machines sharing the workspace folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger
@@ -61,8 +60,33 @@ def artifact_key(kind: str, ws: Workspace) -> str:
     return f"{kind}-{slug(ws.root.name, 'vung-lam-viec')}"
 
 
-@dataclass(frozen=True)
-class IntakeResult:
+class _Result:
+    """A flow's result as a plain object, not a dataclass: Prefect walks a returned dataclass
+    all the way down looking for futures, and a province's intake report (every file, form and
+    field) took it seconds of CPU per flow.  A plain object is handed back as it is."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __init__(self, *values: object) -> None:
+        for name, value in zip(self.__slots__, values, strict=True):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({inner})"
+
+
+class IntakeResult(_Result):
+    __slots__ = ("report", "evaluation")
     report: IntakeReport
     evaluation: EvaluationRun | None
 
@@ -153,8 +177,8 @@ def remind(workspace: str, deadline: str, pdf: bool = True) -> DocumentRun:
     return _documents(ws, DocumentRequest(deadline=deadline, pdf=pdf), "chua-nop")
 
 
-@dataclass(frozen=True)
-class RunAllResult:
+class RunAllResult(_Result):
+    __slots__ = ("intake", "evaluation", "documents")
     intake: IntakeResult
     evaluation: EvaluationRun
     documents: tuple[DocumentRun, ...]
