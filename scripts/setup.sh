@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # (headless, no GUI) converts .doc and writes PDFs; Liberation fonts are metric-compatible with
 # Times New Roman, which the Party's document format asks for; Tesseract with its Vietnamese
 # data reads scans and photos; Chromium runs the web desk's browser tests (Playwright drives
-# Debian's Chromium, it downloads no browser of its own).
+# Debian's Chromium, it downloads no browser of its own); Ghostscript is what OCRmyPDF needs, for
+# the naive pipeline that bench.province compares with.
 APT_PACKAGES=(python3 python3-venv python3-pip libreoffice-writer-nogui fonts-liberation2
-  fonts-dejavu-core tesseract-ocr tesseract-ocr-vie chromium)
+  fonts-dejavu-core tesseract-ocr tesseract-ocr-vie chromium ghostscript)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
