@@ -55,6 +55,7 @@ from parsers.base import ParsedForm, Problem, ReadOptions
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SETTLE_SECONDS = 2.0  # a file modified more recently than this may still be being copied
+CLOCK_AHEAD = 300.0  # seconds: a file modified further in the future has a wrong clock
 ACTOR = "machine"
 _TEMP_NAMES = re.compile(r"(^~\$|^\.|\.(part|partial|crdownload|tmp|download)$)", re.IGNORECASE)
 # hidden files and the lock files of Word/LibreOffice (macOS "._x.docx", ".~lock.x.docx#",
@@ -118,7 +119,10 @@ def is_settled(path: Path, now: float | None = None) -> bool:
         stat = path.stat()
     except OSError:
         return False
-    return (now or time.time()) - stat.st_mtime >= SETTLE_SECONDS
+    age = (now or time.time()) - stat.st_mtime
+    # a time far ahead of ours says nothing about copying (a unit's PC with its clock wrong,
+    # the time kept by the copy): such a file is not waited for
+    return age >= SETTLE_SECONDS or age < -CLOCK_AHEAD
 
 
 def _old_enough(path: Path, now: float) -> bool:
@@ -400,7 +404,7 @@ def _take_file(ws: Workspace, path: Path, store: st.Store) -> _Taken | FileOutco
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    received_on = dt.datetime.fromtimestamp(stat.st_mtime, LOCAL_TZ).date()
+    received_on = dt.datetime.fromtimestamp(min(stat.st_mtime, time.time()), LOCAL_TZ).date()
     return _Taken(path, name, sha, archived, received_on)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -88,6 +90,19 @@ def test_same_file_twice_in_one_batch_counts_once(ws: Workspace) -> None:
     with st.open_store(ws.database_url).session() as s:
         assert len(st.assessment_history(s, "HU-01-01", 2024)) == 1
         assert len(st.list_readings(s)) == 1
+
+
+def test_file_dated_in_the_future_is_read_as_received_today(ws: Workspace) -> None:
+    """A unit's PC with its clock two days ahead: the file is not 'still being copied' forever,
+    and it is not received in the future (which would make it early, or late, by mistake)."""
+    values = form02_values("HU-01-01", "Chi bộ Thôn Làng Mầm", 2024)
+    path = write_form02(ws.inbox / "dong-ho-sai.docx", values)
+    ahead = time.time() + 2 * 86400
+    os.utime(path, (ahead, ahead))
+    report = run_intake(ws)
+    assert [o.status for o in report.outcomes] == ["stored"]
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    assert _assessments(ws)[("HU-01-01", 2024)].received_on == today
 
 
 def test_file_still_being_copied_is_left(ws: Workspace) -> None:
