@@ -118,8 +118,9 @@ def province_units(committees: int, grassroots: int, seed: int = 0) -> list[Unit
     return units
 
 
-def _install_world(units: list[Unit]) -> None:
-    """Make ``tests.corpus`` write its forms for this province (it reads ``world()``)."""
+def _install_world(units: list[Unit]) -> Any:
+    """Make ``tests.corpus`` write its forms for this province (it reads ``world()``); returns
+    the ``world`` it replaced, for the caller to put back (the test suite shares the module)."""
     import tests.corpus as corpus
     from bontot.plan import default_plan_path, load_plan
     from bontot.roster import RosterTree
@@ -136,7 +137,9 @@ def _install_world(units: list[Unit]) -> None:
     tree = RosterTree(units)
     candidates = tuple(u for u in units if u.kind.is_grassroots_candidate)
     built = ProvinceWorld(load_plan(default_plan_path()), tree, candidates)
+    replaced = corpus.world
     corpus.world = lambda: built  # type: ignore[assignment]
+    return replaced
 
 
 @dataclass(frozen=True)
@@ -310,8 +313,13 @@ def prepare(scale_name: str, seed: int, base: Path, workers: int
             return units, roster, files, 0.0
     base.mkdir(parents=True, exist_ok=True)
     write_roster(units, roster)
-    _install_world(units)
-    manifest = make_inbox(units, plan_jobs(units, seed), base, workers)
+    import tests.corpus as corpus
+
+    replaced = _install_world(units)
+    try:
+        manifest = make_inbox(units, plan_jobs(units, seed), base, workers)
+    finally:
+        corpus.world = replaced  # type: ignore[assignment]
     manifest_path.write_text(json.dumps({"key": key, "files": manifest}, ensure_ascii=False),
                              encoding="utf-8")
     return units, roster, manifest, time.perf_counter() - start
