@@ -10,9 +10,10 @@ cd "$(dirname "$0")/.."
 # Times New Roman, which the Party's document format asks for; Tesseract with its Vietnamese
 # data reads scans and photos; Chromium runs the web desk's browser tests (Playwright drives
 # Debian's Chromium, it downloads no browser of its own); Ghostscript is what OCRmyPDF needs, for
-# the naive pipeline that bench.province compares with.
+# the naive pipeline that bench.province compares with; libatomic1 is what Playwright's own
+# node driver needs (a minimal Debian lacks it).
 APT_PACKAGES=(python3 python3-venv python3-pip libreoffice-writer-nogui fonts-liberation2
-  fonts-dejavu-core tesseract-ocr tesseract-ocr-vie chromium ghostscript)
+  fonts-dejavu-core tesseract-ocr tesseract-ocr-vie chromium ghostscript libatomic1)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
