@@ -54,6 +54,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.scan import with_section
 from bontot.models import Unit, UnitKind, UnitType
 
 YEAR = 2024
@@ -842,21 +843,6 @@ def markdown(result: Result, command: str) -> str:
     lines += ["| " + " | ".join(s.cells()) + " |" for s in result.stages]
     lines += [""] + [f"- {n}" for n in result.notes]
     return "\n".join(lines) + "\n"
-
-
-def with_section(document: str, heading: str, body: str) -> str:
-    """``document`` with its ``## heading`` section replaced by ``body`` (added at the end when
-    missing); the other sections stay as they are."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == f"## {heading}"), None)
-    section = f"## {heading}\n\n{body.rstrip()}\n"
-    if start is None:
-        head = document.rstrip("\n")
-        return (head + "\n\n" if head else "") + section
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-               len(lines))
-    after = "".join(lines[end:])
-    return "".join(lines[:start]) + section + ("\n" + after if after else "")
 
 
 INTRO = """\

@@ -15,10 +15,8 @@ failed with ``BONTOT_REQUIRE_PG=1``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -39,6 +37,7 @@ from bontot.roster import RosterTree, write_roster
 from bontot.service import import_roster
 from bontot.store.schema import DocumentRow, ReadingRow, SourceFileRow
 from bontot.workspace import Workspace, init_workspace
+from flows.server import stop_server
 from tests.formgen import form02_values, write_form02
 from tests.test_flows import UNITS
 from tests.test_intake import settle
@@ -56,19 +55,6 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
-    """SIGTERM the process group we started; SIGKILL what is left after ``timeout``."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
 
 
 def _fresh_database(admin: Any, prefix: str) -> str:
@@ -143,7 +129,7 @@ def cluster(pg_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             yield {"api": api, "logs": tmp, "url": url, "admin": admin}
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop_server(proc)
         _drop_database(admin, prefect_db)
 
 
