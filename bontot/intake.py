@@ -24,7 +24,6 @@ links out of the inbox and files asked for outside it are named to the clerk, ne
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import datetime as dt
 import errno
@@ -33,11 +32,12 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 import time
 import unicodedata
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -48,6 +48,7 @@ from sqlalchemy.exc import IntegrityError
 from bontot import store as st
 from bontot.errors import BontotError, StoreError
 from bontot.plan import Plan
+from bontot.readers import Readers, reader_count
 from bontot.roster import RosterTree
 from bontot.validation import FormKey, ValidationContext, form_key, validate
 from bontot.workspace import Workspace
@@ -189,39 +190,6 @@ def _take(ws: Workspace, fh: BinaryIO, sha: str) -> Path:
     return tmp
 
 
-_VIEWS: list[Path] = []  # this process's private folder for named views, made once
-
-
-def _views_folder() -> Path:
-    if not _VIEWS or not _VIEWS[0].is_dir():
-        folder = Path(tempfile.mkdtemp(prefix="bontot-read-"))
-        atexit.register(shutil.rmtree, folder, True)
-        _VIEWS[:] = [folder]
-    return _VIEWS[0]
-
-
-@contextlib.contextmanager
-def _named_view(archived: Path, name: str) -> Iterator[Path]:
-    """The archived copy seen under the name it was sent with (a link in a private folder), so
-    the readers' messages name the file as the clerk knows it, not by its hash.  (A temporary
-    folder per file cost ~5 ms to remove; a link in a folder made once costs nothing.)"""
-    folder = _views_folder() / uuid.uuid4().hex
-    try:
-        folder.mkdir()
-        view = folder / name
-        view.symlink_to(archived.resolve())
-    except OSError:
-        shutil.rmtree(folder, ignore_errors=True)
-        yield archived
-        return
-    try:
-        yield view
-    finally:
-        view.unlink(missing_ok=True)
-        try:
-            folder.rmdir()
-        except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _archive_path(ws: Workspace, sha: str, kind: str) -> Path:
@@ -413,15 +381,6 @@ def _read_options(ws: Workspace) -> ReadOptions:
                        ocr_timeout=ws.ocr_timeout)
 
 
-def _parse(archived: Path, name: str, options: ReadOptions) -> list[ParsedForm]:
-    """Read an archived file (in this process or in a reader process of the pool)."""
-    from parsers import parse_file
-    from parsers.base import reading_with
-
-    with _named_view(archived, name) as view, reading_with(options):
-        return parse_file(view)
-
-
 def _finish(ws: Workspace, taken: _Taken, forms: list[ParsedForm], plan: Plan,
             store: st.Store, tree: RosterTree | None) -> FileOutcome:
     """Validate and store what was read of a taken file."""
@@ -449,7 +408,9 @@ def intake_file(
     taken = _take_file(ws, path, store)
     if isinstance(taken, FileOutcome):
         return taken
-    forms = _parse(taken.archived, taken.name, _read_options(ws))
+    with Readers(_read_options(ws), 0) as readers:
+        forms = readers.result(readers.submit(taken.archived, taken.name), taken.archived,
+                               taken.name)
     return _finish(ws, taken, forms, plan, store, tree)
 
 
@@ -595,31 +556,44 @@ def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | No
         for path in _outside_inbox(ws, files):
             report.outcomes.append(FileOutcome(safe_display_name(path.name), "", "skipped",
                                                note=OUTSIDE_INBOX))
-    done = 0
+    done: dict[int, FileOutcome] = {}  # by the file's place in the batch (oldest first)
 
-    def record(outcome: FileOutcome) -> None:
-        nonlocal done
-        done += 1
-        report.outcomes.append(outcome)
+    def record(index: int, outcome: FileOutcome) -> None:
+        done[index] = outcome
         report.years.update(outcome.years)
         if progress:
-            progress(outcome.name, done, len(ready))
+            progress(outcome.name, len(done), len(ready))
 
-    options = _read_options(ws)
     seen: dict[str, str] = {}  # sha → name, of the files taken in this run
-    for path in ready:
-        name = safe_display_name(path.name)
-        taken = _guarded(name, lambda p=path: _take_file(ws, p, store))
-        if isinstance(taken, _Taken) and taken.sha in seen:  # twice in this very batch
-            taken = _duplicate(path, name, taken.sha, seen[taken.sha])
-        if isinstance(taken, FileOutcome):
-            record(taken)
-            continue
-        seen[taken.sha] = name
-        forms = _parse(taken.archived, name, options)
-        outcome = _guarded(name, lambda t=taken, f=forms: _finish(ws, t, f, plan, store, tree))
+    reading: deque[tuple[int, _Taken, Future[list[ParsedForm]]]] = deque()
+
+    def store_first(readers: Readers) -> None:
+        """The oldest file handed out: its readings validated and stored."""
+        index, taken, future = reading.popleft()
+        forms = readers.result(future, taken.archived, taken.name)
+        outcome = _guarded(taken.name,
+                           lambda: _finish(ws, taken, forms, plan, store, tree))
         assert isinstance(outcome, FileOutcome)
-        record(outcome)
+        record(index, outcome)
+
+    # Files are taken and handed to the readers a few ahead of the one being stored; each is
+    # stored in the order taken, so a batch's outcome does not depend on which read faster.
+    with Readers(_read_options(ws), reader_count(ws.readers, len(ready))) as readers:
+        for index, path in enumerate(ready):
+            name = safe_display_name(path.name)
+            taken = _guarded(name, lambda p=path: _take_file(ws, p, store))
+            if isinstance(taken, _Taken) and taken.sha in seen:  # twice in this very batch
+                taken = _duplicate(path, name, taken.sha, seen[taken.sha])
+            if isinstance(taken, FileOutcome):
+                record(index, taken)
+                continue
+            seen[taken.sha] = name
+            reading.append((index, taken, readers.submit(taken.archived, name)))
+            while len(reading) > readers.ahead:
+                store_first(readers)
+        while reading:
+            store_first(readers)
+    report.outcomes += [done[i] for i in sorted(done)]
     for path in waiting:
         report.outcomes.append(
             FileOutcome(safe_display_name(path.name), "", "skipped", note=STILL_WRITTEN)

@@ -32,6 +32,7 @@ class Workspace:
     soffice: str = "soffice"
     office_timeout: float = 120.0  # seconds one LibreOffice call may take (an old .doc read)
     ocr_timeout: float = 120.0  # seconds Tesseract may take on one page
+    readers: int | None = None  # files read at once by the intake; None: one per core
 
     @property
     def inbox(self) -> Path:
@@ -85,6 +86,7 @@ def init_workspace(
         lines.append('soffice = "soffice"')
         lines.append("office_timeout = 120  # số giây tối đa cho một lần LibreOffice chuyển tệp")
         lines.append("ocr_timeout = 120  # số giây tối đa để nhận dạng chữ một trang ảnh quét")
+        lines.append("# readers = 2  # số tệp đọc cùng lúc; bỏ trống: bằng số lõi CPU của máy")
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return open_workspace(root)
 
@@ -114,7 +116,21 @@ def open_workspace(root: str | Path) -> Workspace:
         soffice=data.get("soffice", "soffice"),
         office_timeout=_seconds(data, "office_timeout", config),
         ocr_timeout=_seconds(data, "ocr_timeout", config),
+        readers=_readers(data, config),
     )
+
+
+def _readers(data: dict, config: Path) -> int | None:
+    """How many files the intake reads at once: a whole number from 1 to 64, or unset."""
+    value = data.get("readers")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 64:
+        raise WorkspaceError(
+            f"Tệp {config}: readers phải là số nguyên từ 1 đến 64 (số tệp đọc cùng lúc, ví dụ "
+            f"readers = 2), đang là {value!r}."
+        )
+    return value
 
 
 def _seconds(data: dict, key: str, config: Path) -> float:

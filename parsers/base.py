@@ -141,12 +141,15 @@ class ReadOptions:
     takes them from ``bontot.toml``) and seen by every reader of the current context.
 
     ``office_timeout`` bounds one LibreOffice call (an old .doc converted), ``ocr_timeout`` one
-    Tesseract page; None keeps the reader's own default.
+    Tesseract page; ``ocr_jobs`` is how many pages of a file are OCR'd at once (one per core
+    when None; fewer when several files are read side by side).  None keeps the reader's own
+    default.
     """
 
     soffice: str = "soffice"
     office_timeout: float = 120.0
     ocr_timeout: float | None = None
+    ocr_jobs: int | None = None
 
 
 _OPTIONS: ContextVar[ReadOptions | None] = ContextVar("bontot_read_options", default=None)
