@@ -11,7 +11,9 @@ two documents, and the label matcher is pure Python.  Spawned, not forked: the i
 in Prefect's threads, and a fork of a threaded process may inherit a held lock; a spawned reader
 starts with the environment of the moment (a test's settings, the Tesseract to use).
 
-A small batch is read in this process: starting the readers costs about a second.  A reader
+A small batch is read in this process: starting the readers costs about a second.  The readers
+are kept for the next batch of the same process (the flows' intake is a series of batches) and
+stop after a few idle minutes, or with the process.  A reader
 that dies (killed for memory, a crash inside a native library) takes down the files it held;
 each of those is read again alone in a fresh process, and one that kills that one too goes to
 review with a note saying so, while the rest of the batch goes on.  A reader whose intake was
@@ -20,6 +22,7 @@ killed stops by itself (it watches its parent).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import multiprocessing
 import os
@@ -36,6 +39,7 @@ from pathlib import Path
 from parsers.base import ParsedForm, ReadOptions, unreadable
 
 POOL_FROM = 8  # files in a batch from which reader processes pay for their start
+IDLE = 300.0  # seconds without a batch after which the readers are stopped
 AHEAD = 2  # files handed to the readers per reader, beyond the one being stored
 CRASHED = ("Chương trình đọc tệp bị dừng đột ngột khi đọc tệp này (có thể do tệp quá lớn hoặc "
            "hỏng); tệp được chuyển sang kiểm tra thủ công.")
@@ -94,6 +98,65 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+class _Shared:
+    """The process's readers, kept between batches: one pool, for one size and environment (a
+    reader keeps the environment it started with: which Tesseract, which LibreOffice)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.pools: dict[tuple[int, int], ProcessPoolExecutor] = {}
+        self.used = 0.0
+
+    def get(self, count: int) -> ProcessPoolExecutor:
+        key = (count, hash(tuple(sorted(os.environ.items()))))
+        with self.lock:
+            self.used = time.monotonic()
+            pool = self.pools.get(key)
+            if pool is None:
+                for old in self.pools.values():
+                    old.shutdown(wait=False, cancel_futures=True)
+                self.pools = {key: Readers._new(count)}
+                pool = self.pools[key]
+            return pool
+
+    def drop(self, pool: ProcessPoolExecutor) -> None:
+        """A broken pool: forgotten, so that the next batch starts a new one."""
+        with self.lock:
+            self.pools = {n: p for n, p in self.pools.items() if p is not pool}
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def release(self) -> None:
+        """A batch is done: stop the readers if no other batch comes within IDLE seconds."""
+        with self.lock:
+            self.used = time.monotonic()
+        timer = threading.Timer(IDLE + 1.0, self._reap)
+        timer.daemon = True
+        timer.start()
+
+    def _reap(self) -> None:
+        with self.lock:
+            if time.monotonic() - self.used < IDLE:
+                return
+            pools, self.pools = list(self.pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self) -> None:
+        with self.lock:
+            pools, self.pools = list(self.pools.values()), {}
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_SHARED = _Shared()
+atexit.register(_SHARED.shutdown)
+
+
+def stop_readers() -> None:
+    """Stop this process's reader processes now (they start again with the next batch)."""
+    _SHARED.shutdown()
+
+
 class Readers:
     """The files of one batch read in this process or in ``count`` reader processes."""
 
@@ -105,13 +168,19 @@ class Readers:
         self.options = replace(options, ocr_jobs=max(1, cores // count)) if count else options
         self._views = Path(tempfile.mkdtemp(prefix="bontot-read-"))
         self._pool: ProcessPoolExecutor | None = None
+        self._handed: list[Future[list[ParsedForm]]] = []
 
     def __enter__(self) -> Readers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        for future in self._handed:  # left by an error: not read for nothing
+            future.cancel()
+        for future in self._handed:
+            with contextlib.suppress(BaseException):
+                future.exception()
+        if self.count:
+            _SHARED.release()
         shutil.rmtree(self._views, ignore_errors=True)
 
     @property
@@ -124,8 +193,11 @@ class Readers:
             done: Future[list[ParsedForm]] = Future()
             done.set_result(read_archived(archived, name, self.options, self._views))
             return done
-        return self._executor(self.count).submit(read_archived, archived, name, self.options,
-                                                 self._views)
+        if self._pool is None:
+            self._pool = _SHARED.get(self.count)
+        future = self._pool.submit(read_archived, archived, name, self.options, self._views)
+        self._handed.append(future)
+        return future
 
     def result(self, future: Future[list[ParsedForm]], archived: Path, name: str
                ) -> list[ParsedForm]:
@@ -134,9 +206,12 @@ class Readers:
             return future.result()
         except BrokenExecutor:
             if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
+                _SHARED.drop(self._pool)
                 self._pool = None
             return self._alone(archived, name)
+        finally:
+            if future in self._handed:
+                self._handed.remove(future)
 
     def _alone(self, archived: Path, name: str) -> list[ParsedForm]:
         with self._spawned(1) as one:
@@ -145,11 +220,6 @@ class Readers:
                                   self._views).result()
             except BrokenExecutor:
                 return [unreadable(name, CRASHED)]
-
-    def _executor(self, count: int) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = self._new(count)
-        return self._pool
 
     @contextlib.contextmanager
     def _spawned(self, count: int) -> Iterator[ProcessPoolExecutor]:

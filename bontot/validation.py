@@ -36,9 +36,10 @@ from bontot.models import ASSESSMENT_LABELS, UNIT_KIND_LABELS, Unit, UnitKind
 from bontot.plan import Plan
 from bontot.roster import RosterTree
 from bontot.rules import days_late
-from bontot.text import fold
+from bontot.text import fold, nfc
 from bontot.vnformat import date_table, number
 from parsers.base import FieldValue, ParsedForm, Problem
+from parsers.fields import reassessed
 
 REGISTRATION = "01-DK"
 ASSESSMENT = "02-TDG"
@@ -180,6 +181,7 @@ def validate(form: ParsedForm, ctx: ValidationContext) -> ParsedForm:
     values, problems = _typed_values(form, code, ctx.max_count)
     reported = "unit_code" in _problem_keys(problems)
     unit, unit_problems = _find_unit(values, ctx.tree, reported, _reader_said_code(form))
+    form = _against_roster(form, unit, ctx.tree)
     facts = _Facts(form, ctx, code, MappingProxyType(values), unit)
     found = [*_check_form_code(form), *problems, *unit_problems]
     for check in CHECKS:
@@ -431,6 +433,49 @@ def _find_unit(
 
 
 # --- the unit against the roster --------------------------------------------------------------
+
+OCR_SOURCES = frozenset({"pdf-scan", "image"})
+
+
+def _spelt(text: str) -> str:
+    """A name letter for letter, tone marks included; case and spacing aside."""
+    return " ".join(nfc(text).casefold().split())
+
+
+def _against_roster(form: ParsedForm, unit: Unit | None, tree: RosterTree | None) -> ParsedForm:
+    """On a scan, the names the roster also spells: the unit's, its superior's, and the place
+    before the signing date (the commune or district a name ends with).
+
+    Read letter for letter as the roster has it, a name is right (OCR does not slip into the
+    very spelling of the unit the code names): it needs no person.  Read otherwise only in its
+    tone marks ("Sơn Lầm" for "Sơn Lâm"), it is OCR's usual slip, sure as it may look: a person
+    looks.  A name that differs more is the unit's own spelling, noted by check_unit_name.
+    """
+    if form.source not in OCR_SOURCES or unit is None or tree is None:
+        return form
+    ancestors = tree.ancestors(unit.code)
+    spelt = {"unit_name": unit.name}
+    if ancestors:
+        spelt["parent_name"] = ancestors[0].name
+    confirmed: list[str] = []
+    doubted: dict[str, str] = {}
+    for key, name in spelt.items():
+        read = form.fields.get(key)
+        if read is None or not isinstance(read.value, str):
+            continue
+        if _spelt(read.value) == _spelt(name):
+            confirmed.append(key)
+        elif fold(read.value) == fold(name):
+            doubted[key] = f"danh sách tổ chức đảng ghi {_q(name)}"
+    place = form.fields.get("signed_place")
+    if place is not None and isinstance(place.value, str) and place.value.strip():
+        names = [unit.name, *(a.name for a in ancestors)]
+        ends = [n for n in names if f" {fold(n)}".endswith(f" {fold(place.value)}")]
+        if any(f" {_spelt(n)}".endswith(f" {_spelt(place.value)}") for n in ends):
+            confirmed.append("signed_place")
+        elif ends:
+            doubted["signed_place"] = f"danh sách tổ chức đảng ghi {_q(ends[0])}"
+    return reassessed(form, confirmed, doubted)
 
 
 def check_unit_name(f: _Facts) -> Iterator[Problem]:

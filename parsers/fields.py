@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ SUM_HOLDS = 0.1  # the ratings add up to those evaluated: each one's chance of b
 SUM_FAILS = 0.5  # a sum or a bound that does not hold: each figure in it counts for half
 INFERRED_FORM = 0.7  # form code told only by which labels are there
 PER_LABEL_EDIT = 0.95  # an OCR label that differed by a letter
+DOUBTED = 0.5  # an OCR'd value another source spells otherwise, tone marks only: a person looks
 
 # Keys whose value the rules read (bontot.rules): missing, unreadable or doubtful → review.
 # months_active may be left blank (the rules take 12); sub-cell figures matter for a đảng bộ.
@@ -1071,17 +1073,67 @@ def _review(code: str | None, fields: dict[str, Reading], problems: list[Problem
         required += _SUB_CELLS
     for key in required:
         if key not in fields:
-            problems.append(Problem(key, "warning", f"Thiếu \u201c{_label(key, code)}\u201d."))
+            problems.append(Problem(key, "warning", f"{MISSING} \u201c{_label(key, code)}\u201d."))
             review = True
     for key, reading in fields.items():
         used = key in required or (code == FORM_02 and key in _OPTIONAL) or (
             ocr and key != "form_code")
         if used and reading.value is not None and reading.confidence < REVIEW_BAR:
             problems.append(Problem(key, "warning",
-                f"Chưa chắc chắn \u201c{_label(key, code)}\u201d (đọc được"
+                f"{UNSURE} \u201c{_label(key, code)}\u201d (đọc được"
                 f" \u201c{short(reading.raw)}\u201d): cần đối chiếu với phiếu gốc."))
             review = True
     return review or any(p.level == "error" for p in problems)
+
+
+MISSING, UNSURE = "Thiếu", "Chưa chắc chắn"  # how the reader's reasons for a review begin
+CONFIRMED = 0.97  # an OCR'd value another source spells letter for letter the same way
+
+
+def _needs_review(form: ParsedForm) -> bool:
+    """The reader's decision (:func:`_review`) made again from what it left in the form."""
+    code = form.fields.get("form_code")
+    return (form.form_code is None or code is None or code.confidence < REVIEW_BAR
+            or any(p.level == "error" or p.message.startswith((MISSING + " \u201c",
+                                                               UNSURE + " \u201c"))
+                   for p in form.problems))
+
+
+def reassessed(form: ParsedForm, confirmed: Iterable[str] = (),
+               doubted: Mapping[str, str] | None = None) -> ParsedForm:
+    """``form`` after another source has spoken about some of its values (the roster, which
+    the validation knows and the reader does not).
+
+    Each ``confirmed`` key's value is spelt exactly as the other source spells it: its
+    confidence rises to :data:`CONFIRMED` and its "not sure" warning goes.  Each ``doubted``
+    key's value differs from it only where OCR slips (a tone mark): it falls under the bar,
+    with a warning saying what the other source says (``doubted[key]``).  Whether a person must
+    look is then decided again as the reader decides it, unless the reader had a reason of its
+    own this cannot see (then the form stays for review).
+    """
+    doubted = dict(doubted or {})
+    keys = {k for k in confirmed if k in form.fields} | {k for k in doubted if k in form.fields}
+    if not keys:
+        return form
+    explained = _needs_review(form) == form.needs_review
+    fields = dict(form.fields)
+    problems = [p for p in form.problems
+                if not (p.field in keys and p.message.startswith(UNSURE + " \u201c"))]
+    for key in confirmed:
+        if key in fields and key not in doubted:
+            fields[key] = replace(fields[key], confidence=max(fields[key].confidence, CONFIRMED))
+    for key, other in doubted.items():
+        if key not in fields:
+            continue
+        value = fields[key]
+        fields[key] = replace(value, confidence=min(value.confidence, DOUBTED))
+        problems.append(Problem(key, "warning",
+                                f"{UNSURE} \u201c{_label(key, form.form_code)}\u201d (đọc được"
+                                f" \u201c{short(value.raw)}\u201d, {other}): cần đối chiếu với"
+                                " phiếu gốc."))
+    out = replace(form, fields=fields, problems=tuple(problems))
+    review = _needs_review(out) if explained else True
+    return replace(out, needs_review=review or any(p.level == "error" for p in problems))
 
 
 def _label(key: str, code: str | None) -> str:

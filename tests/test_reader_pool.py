@@ -109,6 +109,7 @@ def test_two_readers_read_the_batch_as_one_process_does(make_ws, monkeypatch) ->
     for ws in (one, two):
         fill(ws)
     files = len(list(two.inbox.iterdir()))
+    rd.stop_readers()  # those an earlier test left
     pools: list[int] = []
     new = rd.Readers._new
     monkeypatch.setattr(rd.Readers, "_new", staticmethod(
@@ -117,6 +118,7 @@ def test_two_readers_read_the_batch_as_one_process_does(make_ws, monkeypatch) ->
     assert pools == []
     side_by_side = run_intake(two)
     assert pools == [2]  # the second batch was read by two reader processes
+    assert [n for n, _ in rd._SHARED.pools] == [2]  # kept for the next batch
     assert summary(two, side_by_side) == summary(one, alone)
     assert stored(two) == stored(one)
     assert outcome_of(side_by_side, "tot.docx").status == "stored"

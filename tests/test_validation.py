@@ -525,3 +525,64 @@ def test_noisy_fields_only_typed_errors(
     assert out.needs_review is any(p.level == "error" for p in out.problems)
     assert all(_VIET.search(p.message) for p in out.problems)  # raw text may hold any word
 
+
+
+# -- on a scan, names the roster also spells ---------------------------------------------------
+
+UNSURE_MSG = "Chưa chắc chắn “{}” (đọc được “{}”): cần đối chiếu với phiếu gốc."
+
+
+def scanned(values: dict[str, Any], unsure: dict[str, float]) -> ParsedForm:
+    """Mẫu 02 as the scan reader returns it: ``unsure`` keys read under the bar, with the
+    reader's own warning for each, and so to review."""
+    from parsers.fields import printed_label
+
+    fields = {k: FieldValue(v, unsure.get(k, 0.98), str(v)) for k, v in values.items()}
+    fields["form_code"] = FieldValue("02-TDG", 0.98, "Mẫu 02-TĐG")
+    problems = tuple(
+        Problem(k, "warning", UNSURE_MSG.format(
+            "địa danh ghi trước ngày ký" if k == "signed_place" else printed_label(k, "02-TDG"),
+            values[k]))
+        for k in unsure)
+    return ParsedForm("02-TDG", "pdf-scan", fields, problems, bool(unsure), parser="labels")
+
+
+def test_scan_names_spelt_as_the_roster_need_no_person(tree: RosterTree, plan: Plan) -> None:
+    form = scanned(ASSESS_CHI_BO, {"unit_name": 0.62, "parent_name": 0.7, "signed_place": 0.8})
+    out = validate(form, ValidationContext(plan=plan, tree=tree, received_on=D(2023, 12, 20)))
+    assert out.problems == () and out.needs_review is False
+    assert {k: out.fields[k].confidence for k in ("unit_name", "parent_name", "signed_place")} \
+        == {"unit_name": 0.97, "parent_name": 0.97, "signed_place": 0.97}
+    assert out.fields["unit_name"].value == "Chi bộ Thôn Làng Mầm"  # the value is as read
+
+
+def test_scan_name_wrong_only_in_a_tone_mark_goes_to_a_person(tree: RosterTree,
+                                                              plan: Plan) -> None:
+    values = {**ASSESS_CHI_BO, "unit_name": "Chi bộ Thôn Làng Mẩm", "signed_place": "Ba Thánh"}
+    out = validate(scanned(values, {}),  # read sure of itself: OCR's tone slips often are
+                   ValidationContext(plan=plan, tree=tree, received_on=D(2023, 12, 20)))
+    assert out.needs_review is True
+    assert out.fields["unit_name"].confidence < 0.9 and out.fields["signed_place"].confidence < 0.9
+    said = [p.message for p in out.problems]
+    assert ("Chưa chắc chắn “Tên tổ chức đảng” (đọc được “Chi bộ Thôn Làng Mẩm”, danh sách tổ "
+            "chức đảng ghi “Chi bộ Thôn Làng Mầm”): cần đối chiếu với phiếu gốc.") in said
+    assert any("“Ba Thánh”, danh sách tổ chức đảng ghi “Đảng bộ xã Ba Thành”" in m for m in said)
+
+
+def test_scan_with_another_reason_for_review_stays_for_review(tree: RosterTree,
+                                                              plan: Plan) -> None:
+    form = scanned(ASSESS_CHI_BO, {"unit_name": 0.62, "t1_admitted": 0.5})
+    out = validate(form, ValidationContext(plan=plan, tree=tree, received_on=D(2023, 12, 20)))
+    assert out.needs_review is True and out.fields["unit_name"].confidence == 0.97
+    assert [p.field for p in out.problems] == ["t1_admitted"]
+    unexplained = replace(scanned(ASSESS_CHI_BO, {"unit_name": 0.62}), problems=())
+    assert validate(unexplained, ValidationContext(plan=plan, tree=tree,
+                                                   received_on=D(2023, 12, 20))).needs_review
+
+
+def test_typed_forms_are_not_held_to_the_roster_spelling(tree: RosterTree, plan: Plan) -> None:
+    values = {**ASSESS_CHI_BO, "unit_name": "Chi bộ Thôn Làng Mẩm"}
+    form, ctx = build(Case("typed", values, ()), tree, plan)
+    out = validate(replace(form, fields={k: FieldValue(v, 1.0, str(v))
+                                         for k, v in values.items()}), ctx)
+    assert out.needs_review is False and out.fields["unit_name"].confidence == 1.0
