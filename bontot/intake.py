@@ -457,12 +457,15 @@ def inbox_files(ws: Workspace) -> tuple[list[Path], list[Path]]:
     return ready, waiting
 
 
-def _inbox_entries(ws: Workspace) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
+def _inbox_entries(ws: Workspace, among: list[Path] | None = None
+                   ) -> tuple[list[Path], list[Path], list[Path], list[Path]]:
     """(settled files, files still being copied, symbolic links, hidden or lock files), oldest
-    first.  An entry that vanishes while the folder is listed is simply not there."""
+    first, of the whole inbox or of the paths ``among`` (a flow's batch: looking at its own
+    files only, not at the thousands of the others, batch after batch).  An entry that
+    vanishes while the folder is listed is simply not there."""
     now = time.time()
     entries: list[tuple[float, str, Path]] = []
-    for p in ws.inbox.rglob("*"):
+    for p in ws.inbox.rglob("*") if among is None else among:
         try:
             stat = p.lstat()
         except OSError:
@@ -545,7 +548,10 @@ def _run_intake(ws: Workspace, progress: Progress | None, files: list[Path] | No
     with store.session() as s:
         units = st.load_units(s)
     tree = RosterTree(units) if units else None
-    ready, waiting, links, hidden = _inbox_entries(ws)
+    inbox = Path(os.path.normpath(ws.inbox.absolute()))
+    among = None if files is None else [  # in the inbox by their names (links are seen below)
+        p for p in files if Path(os.path.normpath(p.absolute())).is_relative_to(inbox)]
+    ready, waiting, links, hidden = _inbox_entries(ws, among)
     report = IntakeReport()
     if files is not None:
         wanted = {p.resolve() for p in _inside_inbox(ws, files)}

@@ -119,10 +119,18 @@ def intake(workspace: str, evaluate: bool = True) -> IntakeResult:
     return IntakeResult(report, run)
 
 
+class EvaluateResult(_Result):
+    """The evaluation of a year or a review: 4,693 unit results in a province, which Prefect
+    took 2-3 s to walk through when the flow returned them as they are."""
+
+    __slots__ = ("evaluation",)
+    evaluation: EvaluationRun
+
+
 @flow(name="evaluate", description="Xét công nhận các đơn vị của một năm, nhiều năm hoặc một đợt.")
 def evaluate(
     workspace: str, years: list[int] | None = None, review: str | None = None
-) -> EvaluationRun:
+) -> EvaluateResult:
     """Evaluate ``years``, or the years of ``review`` (so-ket, tong-ket), or every year."""
     ws = open_workspace(workspace)
     wanted = review_years(ws.plan(), review) if review else years
@@ -132,7 +140,7 @@ def evaluate(
         key=artifact_key("ket-qua", ws),
         description="Kết quả xét công nhận theo cấp ủy",
     )
-    return run
+    return EvaluateResult(run)
 
 
 def _documents(ws: Workspace, request: DocumentRequest, kind: str) -> DocumentRun:
@@ -196,7 +204,7 @@ def run_all(
     ``years``, or else of the years whose reports this intake changed."""
     read = intake(workspace, evaluate=False)
     wanted = years or (None if review else sorted(read.report.years) or None)
-    run = evaluate(workspace, years=wanted, review=review)
+    run = evaluate(workspace, years=wanted, review=review).evaluation
     made: list[DocumentRun] = []
     if documents and review:
         made.append(publish(workspace, review=review, pdf=pdf))

@@ -518,7 +518,7 @@ def test_evaluate_publish_and_remind(prefect_api: None, ws: Workspace) -> None:
     for year in (2022, 2023, 2024):
         drop(ws, "HU-01-01", year)
     run_intake(ws)
-    run = evaluate(str(ws.root), review="so-ket")
+    run = evaluate(str(ws.root), review="so-ket").evaluation
     assert run.years == (2022, 2023, 2024)
     assert "Kết quả xét công nhận theo cấp ủy" in _artifact("ket-qua-vung-tra-giang").data
 
