@@ -95,6 +95,7 @@ POOR_BELOW = 0.60  # mean word confidence under which the clerk is told the page
 BORDER_CHARS = "|¦│┃"  # table borders Tesseract reads as letters
 QR_PREFIX = "BT1|"  # our templates' QR codes, printed upright
 NOISE_BELOW = 0.5  # a word with no letter or digit read less surely than this is a speck
+SPECK_BELOW = 0.1  # and a word of one or two letters or digits read less surely than this
 # Word pairs Tesseract (vie) misreads on these forms, with no other reading in Vietnamese:
 # (read, read) → (fixed, fixed, "name"); "name" only mends the pair where a name follows it, the
 # line ends or "cơ sở" does ("Chi bộ cơ sở"), since "chỉ bộ phận ..." ("only the department") is
@@ -117,6 +118,9 @@ class ScanSettings:
     # Working resolution of OCR and of the page images.  Read at 200 dpi, a 300 dpi scan
     # cost a third less, but the test corpora lost tick boxes, tone marks and a form's title.
     dpi: int = 300
+    # The page's OCR reads it brought down to this (see _ocr_page): a third less CPU a page
+    # on a 300 dpi scan, values as right on the scan corpus (bench.scan).
+    ocr_dpi: int = 200
     lang: str = DEFAULT_LANG
     psm: int = DEFAULT_PSM
     timeout: float = DEFAULT_TIMEOUT  # seconds per page
@@ -433,8 +437,7 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     for turns, skew in candidates:
         straight = straighten(binary, turns, skew)
         clock.lap("straighten")
-        words = ocr_image(straight, lang=conf.lang, psm=conf.psm, dpi=round(dpi),
-                          timeout=conf.timeout, page=source.index)
+        words = _ocr_page(straight, dpi, conf, source.index)
         clock.lap("ocr")
         reading = _Reading(turns, skew, words, straight)
         if best is None or reading.score > best.score:
@@ -457,6 +460,22 @@ def _process_page(source: _Source, conf: ScanSettings, cache: Path) -> _PageResu
     log.debug("page %d: %s; turns %d, skew %.2f, %d words, mean confidence %.2f", n, clock,
               best.turns, best.skew, len(best.words), best.mean)
     return result
+
+
+def _ocr_page(image: Image.Image, dpi: float, conf: ScanSettings, page: int) -> list[Word]:
+    """The page's words, boxes in ``image``'s pixels.  A page finer than ``conf.ocr_dpi`` is
+    read brought down to it (Tesseract's time follows the pixels), the rest of the page's work
+    (its grid, tick boxes, the values read again) staying at the page's own resolution."""
+    k = conf.ocr_dpi / dpi if dpi > conf.ocr_dpi * 1.2 else 1.0
+    if k == 1.0:
+        return ocr_image(image, lang=conf.lang, psm=conf.psm, dpi=round(dpi),
+                         timeout=conf.timeout, page=page)
+    small = image.resize((max(1, round(image.width * k)), max(1, round(image.height * k))),
+                         Image.Resampling.BOX)
+    words = ocr_image(small, lang=conf.lang, psm=conf.psm, dpi=round(dpi * k),
+                      timeout=conf.timeout, page=page)
+    return [replace(w, bbox=(round(w.bbox[0] / k), round(w.bbox[1] / k),
+                             round(w.bbox[2] / k), round(w.bbox[3] / k))) for w in words]
 
 
 class _Clock:
@@ -972,6 +991,8 @@ def _speck(word: Word) -> bool:
     ("&:" and "&") is no speck, and the doubt must stay on its line."""
     text = _clean(word.text)
     glyph = text in (TICKED, EMPTY, UNSURE)
+    if not glyph and len(text) <= 2 and word.confidence < SPECK_BELOW:
+        return True  # "c5" at 0 %: a speck Tesseract made letters of (a cell's ink is re-read)
     return not text or not (glyph or any(c.isalnum() for c in text)
                             or word.confidence >= NOISE_BELOW)
 
