@@ -20,6 +20,7 @@ import os
 import subprocess
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -700,6 +701,33 @@ def test_disk_full_while_writing_the_review_note(
     assert_good_form_stored(ws, report)
 
 
+def test_disk_full_while_writing_documents(
+    tmp_path: Path, tiny_disk: Callable[[Path], Path]
+) -> None:
+    """outputs/ is full: bontot documents says so in Vietnamese, leaves no file half-written
+    and records nothing; with space again, the same command makes every document."""
+    from bontot.documents import DocumentRequest, produce
+    from bontot.errors import WorkspaceError
+    from bontot.service import load_demo
+
+    ws = init_workspace(tmp_path / "demo")
+    load_demo(ws, ws.root / "roster.xlsx")  # the demo province, evaluated
+    request = DocumentRequest(year=2024, pdf=False)
+    tiny_disk(ws.outputs)
+    (ws.outputs / ".day-du").write_bytes(b"\0" * (1024 * 1024 - 16 * 1024))  # 16 KB left
+    with pytest.raises(WorkspaceError) as caught:
+        produce(ws, request)
+    assert "Ổ đĩa chứa thư mục" in caught.value.message and "đã đầy" in caught.value.message
+    assert "không có tệp nào bị ghi dở" in caught.value.message
+    left = [p for p in ws.outputs.rglob("*") if p.is_file() and p.name != ".day-du"]
+    assert all(zipfile.is_zipfile(p) for p in left), left  # whole files only, no temporaries
+    with st.open_store(ws.database_url).session() as s:
+        assert st.current_documents(s, "2024") == {}
+    subprocess.run(["umount", "-l", str(ws.outputs)], check=True)  # space again
+    run = produce(ws, request)
+    assert run.files and all(f.path.is_file() and zipfile.is_zipfile(f.path) for f in run.files)
+
+
 SPECIAL = [
     ("name-with-dot-dot-backslashes", "Tệp: phieu.docx (written only inside review/)"),
     ("hidden-name-dot-dot", "Tệp ẩn hoặc tệp khóa của Word/LibreOffice … không đọc"),
@@ -715,4 +743,6 @@ SPECIAL = [
     ("tesseract-hangs", "Nhận dạng chữ ảnh chạy quá 2 giây nên đã dừng"),
     ("disk-full-archive", "Ổ đĩa của vùng làm việc đã đầy … sẽ được đọc lại ở lần sau"),
     ("disk-full-review", "Ổ đĩa của vùng làm việc đã đầy … sẽ được đọc lại ở lần sau"),
+    ("disk-full-outputs", "Ổ đĩa chứa thư mục … đã đầy nên chưa lập xong văn bản; không có tệp"
+                          " nào bị ghi dở"),
 ]

@@ -22,6 +22,7 @@ as made from the .docx beside it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -45,7 +46,7 @@ from bontot.documents import bao_cao, ds_chua_nop, giay_khen, qd_cong_nhan, qd_k
 from bontot.documents.base import Document, DocumentRequest, Facts
 from bontot.documents.render import Picture, PreparedTemplate, template
 from bontot.documents.tables import xlsx_bytes
-from bontot.errors import InputError, OfficeError
+from bontot.errors import InputError, OfficeError, WorkspaceError
 from bontot.forms import safe_code
 from bontot.models import Unit
 from bontot.service import evaluate_workspace
@@ -495,6 +496,18 @@ def _asked(facts: Facts, request: DocumentRequest) -> set[str]:
     return {c.code for c in committees} | ({facts.tree.root.code} if province else set())
 
 
+def _not_written(ws: Workspace, exc: OSError) -> WorkspaceError:
+    """What the clerk is told when outputs/ cannot be written (a full disk, no permission)."""
+    where = f"thư mục {ws.outputs}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        why = f"Ổ đĩa chứa {where} đã đầy nên chưa lập xong văn bản"
+    else:
+        why = f"Không ghi được vào {where} ({exc.strerror or exc}) nên chưa lập xong văn bản"
+    return WorkspaceError(f"{why}; không có tệp nào bị ghi dở, các văn bản đã lập trước đó vẫn "
+                          "nguyên vẹn. Hãy giải phóng chỗ trống (hoặc sửa quyền ghi) rồi chạy "
+                          "lại lệnh: chỉ những văn bản còn thiếu được lập.")
+
+
 def produce(
     ws: Workspace,
     request: DocumentRequest | dict[str, Any],
@@ -511,11 +524,14 @@ def produce(
     with _exclusive(ws):
         with st.open_store(ws.database_url).session() as s:
             ledger = _Ledger(request.scope, st.current_documents(s, request.scope))
-        written = write_documents(ws, facts, request, docs, ledger, progress)
-        failures: list[str] = []
-        if request.pdf:
-            pdfs, failures = make_pdfs(docs, written, ws, ledger, progress)
-            written += pdfs
+        try:
+            written = write_documents(ws, facts, request, docs, ledger, progress)
+            failures: list[str] = []
+            if request.pdf:
+                pdfs, failures = make_pdfs(docs, written, ws, ledger, progress)
+                written += pdfs
+        except OSError as exc:  # every file is written whole or not at all (write_if_changed)
+            raise _not_written(ws, exc) from exc
         record(ws, ledger)  # after every file is in place, in one transaction
     produced = {(f.key, f.committee) for f in written}
     ledger.stale(produced, {d.committee.code for d in docs} | _asked(facts, request), ws.root)
