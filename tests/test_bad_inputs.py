@@ -14,6 +14,7 @@ with a short time limit; a full disk is a 1 MB tmpfs mounted over ``archive/`` o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -728,6 +729,33 @@ def test_disk_full_while_writing_documents(
     assert run.files and all(f.path.is_file() and zipfile.is_zipfile(f.path) for f in run.files)
 
 
+def test_disk_full_under_the_database(tmp_path: Path, roster_file: Path,
+                                      tiny_disk: Callable[[Path], Path]) -> None:
+    """The database's disk is full: the intake stops with a Vietnamese message saying so,
+    nothing is stored half-way, the form stays in the inbox; with space again it is stored."""
+    from bontot.errors import StoreError
+    from bontot.service import import_roster
+
+    folder = tiny_disk(tmp_path / "db")
+    ws = init_workspace(tmp_path / "ws", database_url=f"sqlite:///{folder}/bontot.db")
+    import_roster(ws, roster_file)
+    good = add_good_form(ws)
+    filler = folder / ".day-du"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    with contextlib.suppress(OSError):
+        while True:  # every byte of the disk taken
+            os.write(fd, b"\0" * 4096)
+    os.close(fd)
+    with pytest.raises(StoreError) as caught:
+        run_intake(ws)
+    assert "Ổ đĩa chứa cơ sở dữ liệu" in caught.value.message
+    assert "đã đầy" in caught.value.message and "inbox" in caught.value.message
+    assert good.exists()
+    assert_nothing_half_written(ws)
+    filler.unlink()  # space again
+    assert_good_form_stored(ws, run_intake(ws))
+
+
 SPECIAL = [
     ("name-with-dot-dot-backslashes", "Tệp: phieu.docx (written only inside review/)"),
     ("hidden-name-dot-dot", "Tệp ẩn hoặc tệp khóa của Word/LibreOffice … không đọc"),
@@ -743,6 +771,8 @@ SPECIAL = [
     ("tesseract-hangs", "Nhận dạng chữ ảnh chạy quá 2 giây nên đã dừng"),
     ("disk-full-archive", "Ổ đĩa của vùng làm việc đã đầy … sẽ được đọc lại ở lần sau"),
     ("disk-full-review", "Ổ đĩa của vùng làm việc đã đầy … sẽ được đọc lại ở lần sau"),
+    ("disk-full-database", "Ổ đĩa chứa cơ sở dữ liệu … đã đầy nên chưa lưu được (không có gì"
+                           " được lưu dở) … các tệp chưa lưu vẫn còn trong inbox"),
     ("disk-full-outputs", "Ổ đĩa chứa thư mục … đã đầy nên chưa lập xong văn bản; không có tệp"
                           " nào bị ghi dở"),
 ]

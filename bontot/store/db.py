@@ -87,9 +87,16 @@ def _check_userinfo(url: str) -> None:
         )
 
 
+_DISK_FULL = ("disk is full", "no space left", "could not extend file", "disk full")
+
+
 def store_error(err: BaseException, url: str) -> StoreError:
     """Translate a database failure into the clerk's words."""
     where, why = redact(url), _reason(err, url)
+    if any(full in why.lower() for full in _DISK_FULL):
+        return StoreError(f"Ổ đĩa chứa cơ sở dữ liệu {where} đã đầy nên chưa lưu được (không có gì "
+                          "được lưu dở); hãy giải phóng chỗ trống rồi chạy lại: các tệp chưa lưu "
+                          f"vẫn còn trong inbox. ({why})")
     if isinstance(err, OperationalError | InterfaceError):
         if "locked" in why.lower():
             return StoreError(f"Cơ sở dữ liệu {where} đang bận (tệp bị khóa), hãy thử lại: {why}")
