@@ -56,18 +56,25 @@ class Timing:
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """CPU time of this process (every thread), and of the processes it started (the Prefect
-    server, when one runs)."""
+    """CPU time of this process (every thread) with its intake's reader processes (and the OCR
+    and LibreOffice they ran), and of the other processes it started (the Prefect server, when
+    one runs).  Readers outlive a batch (kept for the next): their time is read while they run."""
     import psutil
 
     me = psutil.Process()
-    children = 0.0
-    for child in me.children(recursive=True):
+    own = sum(me.cpu_times()[:2])
+    others = 0.0
+    for child in me.children(recursive=False):
         try:
-            children += sum(child.cpu_times()[:2])
+            times = child.cpu_times()
+            if any("spawn_main" in part for part in child.cmdline()):  # a reader
+                own += times.user + times.system + times.children_user + times.children_system
+            else:
+                others += times.user + times.system + sum(
+                    sum(c.cpu_times()[:2]) for c in child.children(recursive=True))
         except psutil.Error:
             pass
-    return sum(me.cpu_times()[:2]), children
+    return own, others
 
 
 def server_idle_rate(seconds: float = 30) -> float:
