@@ -125,6 +125,7 @@ def write_inbox(units: Sequence[Unit], folder: Path, workers: int) -> int:
 
 
 def workspace(root: Path, roster: Path, inbox: Path) -> Workspace:
+    shutil.rmtree(root, ignore_errors=True)  # fresh, also when --out keeps an earlier run's
     ws = init_workspace(root)
     import_roster(ws, roster)
     for src in inbox.iterdir():
