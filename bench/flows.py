@@ -35,6 +35,7 @@ from rich.table import Table
 
 import flows  # noqa: F401  (telemetry off before Prefect is imported)
 from bontot.models import Unit, UnitKind
+from bontot.readers import stop_readers
 from bontot.roster import write_roster
 from bontot.service import import_roster
 from bontot.workspace import Workspace, init_workspace
@@ -56,25 +57,22 @@ class Timing:
 
 
 def cpu_seconds() -> tuple[float, float]:
-    """CPU time of this process (every thread) with its intake's reader processes (and the OCR
-    and LibreOffice they ran), and of the other processes it started (the Prefect server, when
-    one runs).  Readers outlive a batch (kept for the next): their time is read while they run."""
+    """CPU time of this process (every thread) with the processes it started that have ended
+    (the intake's readers, stopped at the end of each half, and the OCR and LibreOffice they or
+    this process ran), and of those still running (the Prefect server, when one runs)."""
+    import resource
+
     import psutil
 
     me = psutil.Process()
-    own = sum(me.cpu_times()[:2])
-    others = 0.0
-    for child in me.children(recursive=False):
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    running = 0.0
+    for child in me.children(recursive=True):
         try:
-            times = child.cpu_times()
-            if any("spawn_main" in part for part in child.cmdline()):  # a reader
-                own += times.user + times.system + times.children_user + times.children_system
-            else:
-                others += times.user + times.system + sum(
-                    sum(c.cpu_times()[:2]) for c in child.children(recursive=True))
+            running += sum(child.cpu_times()[:2])
         except psutil.Error:
             pass
-    return own, others
+    return sum(me.cpu_times()[:2]) + ended.ru_utime + ended.ru_stime, running
 
 
 def server_idle_rate(seconds: float = 30) -> float:
@@ -152,6 +150,7 @@ def run_direct(ws: Workspace, pdf: bool) -> dict[str, float]:
         produce(ws, DocumentRequest(year=year, pdf=pdf))
     took["documents"] = time.perf_counter() - mark
     took["total"] = time.perf_counter() - start
+    stop_readers()  # their CPU counted as ended children
     took["cpu"] = cpu_seconds()[0] - cpu[0]
     return took
 
@@ -163,8 +162,10 @@ def run_prefect(ws: Workspace, pdf: bool, idle_rate: float) -> dict[str, float]:
 
     cpu = cpu_seconds()
     start = time.perf_counter()
+    began = dt.datetime.now(dt.UTC)
     result = run_all(str(ws.root), pdf=pdf)
     total = time.perf_counter() - start
+    stop_readers()
     after = cpu_seconds()
     server = after[1] - cpu[1]
     assert result.intake.report.count("stored") == len(result.intake.report.outcomes)
@@ -178,9 +179,9 @@ def run_prefect(ws: Workspace, pdf: bool, idle_rate: float) -> dict[str, float]:
         "server": server - idle_rate * total,  # the server's work for this batch
         "server_idle": idle_rate * total,  # what it spends anyway, batch or not
     }
-    for run in runs:  # the server is this bench's own: these are the batch's runs
+    for run in runs:  # the server is this bench's own: its runs since ``began`` are the batch's
         step = steps.get(flow_names.get(run.flow_id, ""))
-        if step and run.start_time and run.end_time:
+        if step and run.start_time and run.end_time and run.start_time >= began:
             seconds = (run.end_time - run.start_time).total_seconds()
             took[step] = took.get(step, 0.0) + seconds
     return took
