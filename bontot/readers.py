@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,11 +110,14 @@ class _Shared:
         self.lock = threading.Lock()
         self.pools: dict[tuple[int, int], ProcessPoolExecutor] = {}
         self.used = 0.0
+        self.active = 0  # batches reading now: their readers are never stopped as idle
 
     def get(self, count: int) -> ProcessPoolExecutor:
+        """The readers for a batch (which must call :meth:`release` when it is done)."""
         key = (count, hash(tuple(sorted(os.environ.items()))))
         with self.lock:
             self.used = time.monotonic()
+            self.active += 1
             pool = self.pools.get(key)
             if pool is None:
                 for old in self.pools.values():
@@ -133,13 +136,14 @@ class _Shared:
         """A batch is done: stop the readers if no other batch comes within IDLE seconds."""
         with self.lock:
             self.used = time.monotonic()
+            self.active = max(0, self.active - 1)
         timer = threading.Timer(IDLE + 1.0, self._reap)
         timer.daemon = True
         timer.start()
 
     def _reap(self) -> None:
         with self.lock:
-            if time.monotonic() - self.used < IDLE:
+            if self.active or time.monotonic() - self.used < IDLE:
                 return
             pools, self.pools = list(self.pools.values()), {}
         for pool in pools:
@@ -173,6 +177,7 @@ class Readers:
         self._views = Path(tempfile.mkdtemp(prefix="bontot-read-"))
         self._pool: ProcessPoolExecutor | None = None
         self._handed: list[Future[list[ParsedForm]]] = []
+        self._got = 0  # times this batch took the shared readers (again after a crash)
 
     def __enter__(self) -> Readers:
         return self
@@ -183,7 +188,7 @@ class Readers:
         for future in self._handed:
             with contextlib.suppress(BaseException):
                 future.exception()
-        if self.count:
+        for _ in range(self._got):
             _SHARED.release()
         shutil.rmtree(self._views, ignore_errors=True)
 
@@ -199,6 +204,7 @@ class Readers:
             return done
         if self._pool is None:
             self._pool = _SHARED.get(self.count)
+            self._got += 1
         future = self._pool.submit(read_archived, archived, name, self.options, self._views)
         self._handed.append(future)
         return future
@@ -212,6 +218,8 @@ class Readers:
             if self._pool is not None:
                 _SHARED.drop(self._pool)
                 self._pool = None
+            return self._alone(archived, name)
+        except CancelledError:  # its readers were stopped under it (stop_readers, a new env)
             return self._alone(archived, name)
         finally:
             if future in self._handed:

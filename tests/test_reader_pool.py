@@ -213,3 +213,30 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+class _Pool:
+    """Stands in for a process pool where only its stopping is looked at."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        self.stopped = True
+
+
+def test_idle_readers_stop_but_never_under_a_batch(monkeypatch) -> None:
+    shared = rd._Shared()
+    made: list[_Pool] = []
+    monkeypatch.setattr(rd.Readers, "_new", staticmethod(lambda n: made.append(_Pool())
+                                                         or made[-1]))
+    monkeypatch.setattr(rd, "IDLE", 0.0)
+    first = shared.get(2)  # a batch
+    second = shared.get(2)  # another batch of the same process, while the first still reads
+    assert first is second and len(made) == 1
+    shared.release()  # the first is done; the second is not
+    shared._reap()
+    assert not made[0].stopped  # a batch still reads: its readers stay
+    shared.release()
+    shared._reap()
+    assert made[0].stopped and shared.pools == {}
