@@ -190,8 +190,6 @@ def _take(ws: Workspace, fh: BinaryIO, sha: str) -> Path:
     return tmp
 
 
-
-
 def _archive_path(ws: Workspace, sha: str, kind: str) -> Path:
     return ws.archive / sha[:2] / f"{sha}.{_KIND_EXT.get(kind, 'bin')}"
 
