@@ -1282,12 +1282,18 @@ def _crops(layout: Layout, fields: dict[str, Reading]) -> dict[str, str]:
         path = Path(layout.page_images[page])
         try:
             image = Image.open(path)
+            dpi = float(image.info.get("dpi", (72.0, 72.0))[0])
+            shrink = max(1, round(dpi / CROP_DPI))
+            if shrink > 1 and image.format == "JPEG":  # decoded at the size shown: 3x faster
+                full = image.size
+                image.draft(image.mode, (full[0] // shrink, full[1] // shrink))
+                dpi *= image.width / full[0]
+                shrink = max(1, round(dpi / CROP_DPI))
             image.load()
         except OSError:
             continue  # the page image went away: the values stand without their pictures
         with image:
-            dpi = float(image.info.get("dpi", (72.0, 72.0))[0])
-            scale, shrink = dpi / 72.0, max(1, round(dpi / CROP_DPI))
+            scale = dpi / 72.0
             for key, (x0, top, x1, bottom) in wanted:
                 box = (max(0, round((x0 - CROP_MARGIN) * scale)),
                        max(0, round((top - CROP_MARGIN) * scale)),
