@@ -289,8 +289,9 @@ def _start_form(forms: list[_Form], line: Line) -> _Form:
 
     A form's code and its unit header ("CHI BỘ THÔN ...") stand above its title: lines are
     taken back while they are form codes or capitals-only headers on the same page, and are no
-    label (the previous form's signature, "BÍ THƯ" and the name, stays with it).  A mark with
-    no letter or digit in it (a speck OCR read as "+" or "-") neither stops nor counts.
+    label (the previous form's signature, "BÍ THƯ" and the name, stays with it).  A speck (a
+    mark with no letter or digit in it, read as "+" or "-", or a letter or two OCR was all but
+    sure were none, "x" at 13 %) neither stops nor counts.
     """
     previous = forms[-1]
     keep = len(previous.lines)
@@ -299,14 +300,14 @@ def _start_form(forms: list[_Form], line: Line) -> _Form:
         before = previous.lines[keep - 1]
         if before.page != line.page:
             break
-        if not any(c.isalnum() for c in before.text):
+        if _speck_line(before):
             keep -= 1
             continue
         if not _header_line(before):
             break
         keep -= 1
         taken += 1
-    while keep < len(previous.lines) and not any(c.isalnum() for c in previous.lines[keep].text):
+    while keep < len(previous.lines) and _speck_line(previous.lines[keep]):
         keep += 1  # specks above the header stay where they were
     new = _Form(lines=previous.lines[keep:])
     previous.lines = previous.lines[:keep]
@@ -318,6 +319,16 @@ def _start_form(forms: list[_Form], line: Line) -> _Form:
                 form.codes.setdefault(mark[1], old.text)
     forms.append(new)
     return new
+
+
+SPECK_LINE_BELOW = 0.3  # a line of one or two letters OCR read less surely than this is a speck
+
+
+def _speck_line(line: Line) -> bool:
+    text = line.text.strip()
+    if not any(c.isalnum() for c in text):
+        return True
+    return len(text) <= 2 and line.block.confidence < SPECK_LINE_BELOW
 
 
 def _header_line(line: Line) -> bool:

@@ -15,18 +15,37 @@ skew are found by ``parsers.scan_reader`` from the pixels, at a fraction of OSD'
 Each Tesseract process runs with ``OMP_THREAD_LIMIT=1``: its OpenMP threads only fight each
 other on a small machine (2.5-4 times slower per page on 2 cores); the pages of a file run in
 parallel processes instead.
+
+Where the tesserocr binding is installed, the words come from a Tesseract kept loaded in a
+worker process (``parsers/_tessworker.py``) instead of a ``tesseract`` run per image: starting
+one and loading ``vie`` cost about 0.1 CPU s a run, and a scanned page needs two runs (its page,
+its share of the values read again).  The worker is a process of its own, not the binding inside
+this one, so that a page past its time limit is stopped by killing it and a Tesseract crash
+costs that page alone, as with the program.  The language data is the installed program's
+(``tesseract --list-langs`` names its folder).  ``$BONTOT_TESSERACT`` set, or no tesserocr,
+means the program, run per image.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import importlib.util
 import io
+import json
 import os
 import re
+import select
 import shutil
+import struct
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -41,6 +60,7 @@ ENV_BINARY = "BONTOT_TESSERACT"  # an explicit path to the program, else the one
 
 _INSTALL_HINT = "hãy nhờ quản trị viên cài đặt rồi đọc lại tệp."
 _VERSION = re.compile(r"tesseract\s+v?(\d+)\.(\d+)(?:\.(\d+))?", re.IGNORECASE)
+_TESSDATA = re.compile(r'languages in "(.+)"')
 
 
 class OcrError(ReadError):
@@ -80,6 +100,7 @@ class Tesseract:
     path: str
     version: str
     languages: frozenset[str]
+    tessdata: str | None = None  # the folder of the language data, as the program names it
 
 
 def tesseract_path() -> str:
@@ -128,7 +149,8 @@ def _probe(path: str) -> Tesseract:
                        f"{_INSTALL_HINT}", "version")
     listing = _run_probe(path, "--list-langs").splitlines()
     languages = frozenset(line.strip() for line in listing[1:] if line.strip())
-    return Tesseract(path, version, languages)
+    folder = _TESSDATA.search(listing[0]) if listing else None
+    return Tesseract(path, version, languages, folder.group(1) if folder else None)
 
 
 def _run_probe(path: str, flag: str) -> str:
@@ -168,28 +190,191 @@ def ocr_image(image: Image.Image, *, lang: str = DEFAULT_LANG, psm: int = DEFAUL
     error message.  A run past ``timeout`` seconds is killed and raised as an OcrError.
     """
     tess = check_tesseract(lang)
+    where = f"trang {page + 1}" if page is not None else "ảnh"
+    if _kept_loaded(tess):
+        return parse_tsv(_ENGINES.read(tess.tessdata, image, lang, psm, dpi, timeout,  # type: ignore[arg-type]
+                                       dict(config or {}), where))
     buf = io.BytesIO()
     (image if image.mode in ("L", "RGB", "1") else image.convert("RGB")).save(buf, format="PPM")
     args = [tess.path, "stdin", "stdout", "-l", lang, "--psm", str(psm), "--dpi", str(dpi)]
     for key, value in (config or {}).items():
         args += ["-c", f"{key}={value}"]
     args.append("tsv")
-    where = f"trang {page + 1}" if page is not None else "ảnh"
     try:
         done = subprocess.run(args, input=buf.getvalue(), capture_output=True, timeout=timeout,
                               env=_env(), check=False)
     except subprocess.TimeoutExpired as exc:
-        seconds = f"{timeout:g}".replace(".", ",")
-        raise OcrError(f"Nhận dạng chữ {where} chạy quá {seconds} giây nên đã dừng; tệp "
-                       "được chuyển sang kiểm tra thủ công.", "timeout") from exc
+        raise _too_long(where, timeout) from exc
     except OSError as exc:
         raise _missing() from exc
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        raise OcrError(f"Tesseract gặp lỗi khi nhận dạng chữ {where} (mã lỗi {done.returncode}"
-                       f"{': ' + detail[0][:200] if detail[0] else ''}); tệp được chuyển sang "
-                       "kiểm tra thủ công.", "failed")
+        raise _failed(where, done.returncode, detail[0])
     return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+
+def ocr_version(lang: str = DEFAULT_LANG) -> str:
+    """The version of the Tesseract that reads the pages (the kept-loaded one's, if in use),
+    once it is known to have ``lang``."""
+    tess = check_tesseract(lang)
+    return _ENGINES.version(tess.tessdata) if _kept_loaded(tess) else tess.version  # type: ignore[arg-type]
+
+
+def _too_long(where: str, timeout: float) -> OcrError:
+    seconds = f"{timeout:g}".replace(".", ",")
+    return OcrError(f"Nhận dạng chữ {where} chạy quá {seconds} giây nên đã dừng; tệp được "
+                    "chuyển sang kiểm tra thủ công.", "timeout")
+
+
+def _failed(where: str, code: int | None, detail: str) -> OcrError:
+    said = f"mã lỗi {code}" if code is not None else "lỗi"
+    return OcrError(f"Tesseract gặp lỗi khi nhận dạng chữ {where} ({said}"
+                    f"{': ' + detail[:200] if detail else ''}); tệp được chuyển sang kiểm tra "
+                    "thủ công.", "failed")
+
+
+# -- Tesseract kept loaded --------------------------------------------------------------------
+
+_WORKER = Path(__file__).with_name("_tessworker.py")
+_FRAME = struct.Struct(">I")
+_TSV_HEADER = ("level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\t"
+               "height\tconf\ttext\n")
+
+
+def _kept_loaded(tess: Tesseract) -> bool:
+    """Whether pages go to a worker: no explicit program, the binding there, its data known."""
+    return (not os.environ.get(ENV_BINARY) and tess.tessdata is not None
+            and _has_binding())
+
+
+@functools.lru_cache(maxsize=1)
+def _has_binding() -> bool:
+    return importlib.util.find_spec("tesserocr") is not None
+
+
+class _Worker:
+    """One ``_tessworker.py`` process and the pipes to it; used by one thread at a time."""
+
+    def __init__(self, tessdata: str) -> None:
+        self.tessdata = tessdata
+        self.proc = subprocess.Popen(
+            [sys.executable, str(_WORKER), tessdata], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(), bufsize=0)
+        self.version = str(self.receive(PROBE_TIMEOUT)["version"])
+
+    def ask(self, header: dict[str, Any], pixels: bytes, timeout: float) -> dict[str, Any]:
+        head = json.dumps(header).encode("utf-8")
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(_FRAME.pack(len(head)) + head + _FRAME.pack(len(pixels)))
+        self.proc.stdin.write(pixels)
+        return self.receive(timeout)
+
+    def receive(self, timeout: float) -> dict[str, Any]:
+        """The next answer; TimeoutError past ``timeout`` s, EOFError if the worker is gone."""
+        assert self.proc.stdout is not None
+        fd, data, deadline = self.proc.stdout.fileno(), bytearray(), time.monotonic() + timeout
+        while len(data) < _FRAME.size or len(data) < _FRAME.size + _FRAME.unpack_from(data)[0]:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            data += chunk
+        answer: dict[str, Any] = json.loads(data[_FRAME.size:].decode("utf-8"))
+        return answer
+
+    def stop(self) -> int | None:
+        """Kill it and wait: its exit code (a negative signal number for a crash)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+        return code
+
+    def close(self) -> None:
+        """Let it finish: its input closed, it exits."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        self.stop()
+
+
+class _Engines:
+    """The idle workers of this process, taken by one thread for one image and given back:
+    as many workers as images are read at once, each loaded once for the process's life."""
+
+    def __init__(self) -> None:
+        self._idle: list[_Worker] = []
+        self._versions: dict[str, str] = {}
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def _take(self, tessdata: str) -> _Worker:
+        with self._lock:
+            gone = [w for w in self._idle if w.proc.poll() is not None]  # killed while idle
+            self._idle = [w for w in self._idle if w not in gone]
+            for n, worker in enumerate(self._idle):
+                if worker.tessdata == tessdata:
+                    return self._idle.pop(n)
+        for worker in gone:
+            worker.stop()
+        try:
+            worker = _Worker(tessdata)
+        except (OSError, TimeoutError, EOFError, ValueError, KeyError) as exc:
+            raise OcrError("Không khởi động được Tesseract để nhận dạng chữ; "
+                           f"{_INSTALL_HINT}", "missing") from exc
+        self._versions[tessdata] = worker.version
+        return worker
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    def version(self, tessdata: str) -> str:
+        if tessdata not in self._versions:
+            self._give_back(self._take(tessdata))
+        return self._versions[tessdata]
+
+    def read(self, tessdata: str, image: Image.Image, lang: str, psm: int, dpi: int,
+             timeout: float, config: dict[str, str], where: str) -> str:
+        """Tesseract's TSV for ``image``: the page's words."""
+        if image.mode not in ("L", "RGB"):
+            image = image.convert("L" if image.mode in ("1", "LA", "I", "I;16", "P") else "RGB")
+        bpp = 1 if image.mode == "L" else 3
+        header = {"lang": lang, "psm": psm, "dpi": dpi, "vars": config, "width": image.width,
+                  "height": image.height, "bpp": bpp}
+        worker = self._take(tessdata)
+        try:
+            answer = worker.ask(header, image.tobytes(), timeout)
+        except TimeoutError:
+            worker.stop()
+            raise _too_long(where, timeout) from None
+        except (EOFError, OSError):  # it died under the page (a crash, killed for memory)
+            raise _failed(where, worker.stop(), "") from None
+        self._give_back(worker)
+        if "error" in answer:
+            raise _failed(where, None, str(answer["error"]))
+        return _TSV_HEADER + str(answer["tsv"])  # the API's TSV has no header row
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()
+
+
+_ENGINES = _Engines()
+
+
+def stop_workers() -> None:
+    """Stop this process's idle Tesseract workers (they start again with the next page)."""
+    _ENGINES.close()
 
 
 def parse_tsv(tsv: str) -> list[Word]:

@@ -68,7 +68,7 @@ from parsers.base import Layout, TextBlock
 from parsers.detect import read_head
 from parsers.fields import REVIEW_BAR
 from parsers.labels import TEXT_BLOCK, LabelSpec, options_of, table_for
-from parsers.ocr import DEFAULT_LANG, DEFAULT_PSM, DEFAULT_TIMEOUT, Word, check_tesseract, ocr_image
+from parsers.ocr import DEFAULT_LANG, DEFAULT_PSM, DEFAULT_TIMEOUT, Word, ocr_image, ocr_version
 from parsers.pagegeom import (
     MIN_SKEW,
     Box,
@@ -182,7 +182,7 @@ def read_image(path: str | Path, settings: ScanSettings | Mapping[str, Any] | No
     """A JPG/PNG/TIFF scan or photo (a multi-page TIFF gives several pages)."""
     path = Path(path)
     conf = ScanSettings.resolve(settings)
-    version = check_tesseract(conf.lang).version
+    version = ocr_version(conf.lang)
     read_head(path)  # a missing, unreadable or empty file gets its own message
     results = _run_pages(_image_pages(path, conf), conf, _cache_dir(path, conf))
     _read_again(results, conf)
@@ -199,7 +199,7 @@ def read_scanned_pdf(path: str | Path, pages: Sequence[int] | None = None,
     """
     path = Path(path)
     conf = ScanSettings.resolve(settings)
-    version = check_tesseract(conf.lang).version
+    version = ocr_version(conf.lang)
     read_head(path)
     doc = _open_pdf(path)
     try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bontot.text import fold
-from parsers.labels import GLYPHS_UNSURE
+from parsers.labels import GLYPHS_UNSURE, label_distance
 from parsers.ocr import Word
 from parsers.pagegeom import Box, long_runs
 
@@ -34,7 +34,7 @@ SIDE = (0.55, 1.3)  # a box's side, as a share of the height of the text line it
 SQUARE = 0.3  # sides may differ by this share of the box's size
 EDGE_COVER = 0.8  # share of the top and bottom edges that must be ink
 OPTIONS_PRINTED = 0.99  # option words read exactly as the form prints them beside the boxes
-LOST_OPTION = 0.97  # an option Tesseract lost, known from the others and the boxes' order
+LOST_OPTION = 0.97  # an option Tesseract lost or misread, known from the others and the order
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,9 @@ def with_boxes(words: Sequence[Word], boxes: Sequence[TickBox], options: Sequenc
     words between them read exactly as those options, the options are certain (the form prints
     them) and the reading is as sure as the boxes are; when the boxes and the options do not pair
     up (a box not found, a stray square), every box is written unclear, so the field is
-    unreadable rather than guessed.  One option lost by Tesseract while the others read as
-    printed is written back from the form's order of options (:func:`_one_lost`).
+    unreadable rather than guessed.  One option lost or misread by a letter ("bạt" for "Đạt") by
+    Tesseract while the others read as printed is written back from the form's order of options
+    (:func:`_one_lost`).
     """
     if not words and not boxes:
         return []
@@ -212,8 +213,9 @@ def with_boxes(words: Sequence[Word], boxes: Sequence[TickBox], options: Sequenc
 
 
 def _one_lost(words: list[Word], options: Sequence[str], boxes: Sequence[TickBox]) -> list[Word]:
-    """The cell with the one option Tesseract lost written back beside its box, when every
-    other box has its own printed option after it ("☒ · ☐ Không": the form prints "Có" there).
+    """The cell with the one option Tesseract lost written back beside its box, or misread by a
+    letter written over its words, when every other box has its own printed option after it
+    ("☒ · ☐ Không" or "☒ Ca ☐ Không": the form prints "Có" there).
     Otherwise the words as they are (and the field unreadable if they do not say enough)."""
     slots: list[list[Word]] = []
     for w in words:
@@ -223,15 +225,33 @@ def _one_lost(words: list[Word], options: Sequence[str], boxes: Sequence[TickBox
             slots[-1].append(w)
         else:
             return words
-    empty = [i for i, slot in enumerate(slots) if not slot]
-    said = [" ".join(fold(w.text) for w in slot) for slot in slots]
-    if len(empty) != 1 or any(said[i] != fold(o) for i, o in enumerate(options) if i != empty[0]):
+    if len(slots) != len(options):
         return words
-    i = empty[0]
+    said = [" ".join(fold(w.text) for w in slot) for slot in slots]
+    printed = [fold(o) for o in options]
+    off = [i for i, (s, o) in enumerate(zip(said, printed, strict=True)) if s != o]
+    if len(off) != 1 or not _slip_of(said[off[0]], off[0], printed):
+        return words
+    i = off[0]
     x0, top, x1, bottom = boxes[i].box
-    lost = Word(options[i], (x1 + (x1 - x0) // 3, top, x1 + 2 * (x1 - x0), bottom), LOST_OPTION,
-                *words[0].line_key, 0)
-    return sorted([*words, lost], key=lambda w: w.bbox[0])
+    if slots[i]:  # misread: the printed option over the words Tesseract made of it
+        top = min(w.bbox[1] for w in slots[i])
+        bottom = max(w.bbox[3] for w in slots[i])
+        place = (min(w.bbox[0] for w in slots[i]), top, max(w.bbox[2] for w in slots[i]), bottom)
+    else:  # lost: the printed option beside its box
+        place = (x1 + (x1 - x0) // 3, top, x1 + 2 * (x1 - x0), bottom)
+    lost = Word(options[i], place, LOST_OPTION, *words[0].line_key, 0)
+    return sorted([w for w in words if not any(w is v for v in slots[i])] + [lost],
+                  key=lambda w: w.bbox[0])
+
+
+def _slip_of(said: str, i: int, printed: Sequence[str]) -> bool:
+    """Whether ``said`` is option ``i`` lost ("") or misread by one letter ("bat" for "dat"),
+    and no nearer to another option: the form prints the options in this order."""
+    if not said:
+        return True
+    near = label_distance(said, printed[i], 1) <= 1
+    return near and all(label_distance(said, o, 2) > 2 for k, o in enumerate(printed) if k != i)
 
 
 _GLYPH_SET = {TICKED, EMPTY, UNSURE}

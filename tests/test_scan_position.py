@@ -165,6 +165,23 @@ def test_an_option_tesseract_lost_is_known_from_the_others() -> None:
     assert read_choice(PASS_FAIL, " ".join(w.text for w in both_lost)).option is None
 
 
+def test_an_option_misread_by_a_letter_is_the_printed_one_and_nothing_further_is() -> None:
+    pass_fail = [TickBox((100, 100, 148, 149), 0.0), TickBox((320, 100, 368, 149), 0.35)]
+    out = with_boxes([word("bạt", 165, 230), word("Không", 385, 470), word("đạt", 480, 540)],
+                     pass_fail, PASS_FAIL)
+    text = " ".join(w.text for w in out)
+    assert text == f"{EMPTY} Đạt {TICKED} Không đạt"
+    assert read_choice(PASS_FAIL, text).option == "Không đạt"
+    for said in (["bạc", "xe"], ["Có"]):  # more than a letter off
+        words = [word(t, 165 + 60 * i, 210 + 60 * i) for i, t in enumerate(said)]
+        out = with_boxes([*words, word("Không", 385, 470), word("đạt", 480, 540)], pass_fail,
+                         PASS_FAIL)
+        assert read_choice(PASS_FAIL, " ".join(w.text for w in out)).option is None, said
+    both_off = with_boxes([word("bạt", 165, 230), word("Khôg", 385, 470), word("đạt", 480, 540)],
+                          pass_fail, PASS_FAIL)
+    assert read_choice(PASS_FAIL, " ".join(w.text for w in both_off)).option is None
+
+
 def test_boxes_that_do_not_pair_with_the_options_make_the_field_unreadable() -> None:
     one = with_boxes([word("Có", 165, 210), word("Không", 385, 500)], BOXES[:1], YES_NO)
     text = " ".join(w.text for w in one)

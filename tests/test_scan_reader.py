@@ -26,7 +26,15 @@ from bontot.errors import ReadError
 from bontot.text import fold
 from parsers import READERS, parse_file
 from parsers.base import Layout, TextBlock
-from parsers.ocr import OcrError, Word, check_tesseract, ocr_image, parse_tsv, tesseract_version
+from parsers.ocr import (
+    OcrError,
+    Word,
+    check_tesseract,
+    ocr_image,
+    ocr_version,
+    parse_tsv,
+    tesseract_version,
+)
 from parsers.pagegeom import ink_map as _ink_map
 from parsers.pagegeom import orientations as _orientations
 from parsers.qr import read_qr
@@ -367,7 +375,7 @@ def test_straight_page_keeps_its_image_and_qr(straight):
     with Image.open(straight.page_images[0]) as shown:
         assert shown.size == (2479, 3508) and shown.mode == "L"
     assert straight.notes == (f"Đã nhận dạng chữ (OCR) 1 trang bằng Tesseract "
-                              f"{tesseract_version()}.",)
+                              f"{ocr_version()}.",)
 
 
 @slow
