@@ -447,9 +447,13 @@ def _against_roster(form: ParsedForm, unit: Unit | None, tree: RosterTree | None
     before the signing date (the commune or district a name ends with).
 
     Read letter for letter as the roster has it, a name is right (OCR does not slip into the
-    very spelling of the unit the code names): it needs no person.  Read otherwise only in its
-    tone marks ("Sơn Lầm" for "Sơn Lâm"), it is OCR's usual slip, sure as it may look: a person
-    looks.  A name that differs more is the unit's own spelling, noted by check_unit_name.
+    very spelling of the unit the code names): it needs no person.  So is one whose only
+    difference is Tesseract's "Chỉ bộ" for the "Chi bộ" every such name starts with (no unit is
+    called "Chỉ bộ ..."): it takes the roster's spelling.  Read otherwise only in its tone marks
+    ("Sơn Lầm" for "Sơn Lâm"), it is OCR's usual slip, sure as it may look: a person looks.  A
+    name that differs more is the unit's own spelling, noted by check_unit_name.  The secretary's
+    name, where the roster has one, is held to it the same way (a new secretary's name differs
+    more, and stays with the OCR's own confidence).
     """
     if form.source not in OCR_SOURCES or unit is None or tree is None:
         return form
@@ -457,14 +461,20 @@ def _against_roster(form: ParsedForm, unit: Unit | None, tree: RosterTree | None
     spelt = {"unit_name": unit.name}
     if ancestors:
         spelt["parent_name"] = ancestors[0].name
+    if unit.secretary:
+        spelt["secretary_name"] = unit.secretary
     confirmed: list[str] = []
     doubted: dict[str, str] = {}
+    mended: dict[str, str] = {}
     for key, name in spelt.items():
         read = form.fields.get(key)
         if read is None or not isinstance(read.value, str):
             continue
         if _spelt(read.value) == _spelt(name):
             confirmed.append(key)
+        elif key != "secretary_name" and _mended(read.value) == _spelt(name):
+            confirmed.append(key)
+            mended[key] = name
         elif fold(read.value) == fold(name):
             doubted[key] = f"danh sách tổ chức đảng ghi {_q(name)}"
     place = form.fields.get("signed_place")
@@ -475,7 +485,13 @@ def _against_roster(form: ParsedForm, unit: Unit | None, tree: RosterTree | None
             confirmed.append("signed_place")
         elif ends:
             doubted["signed_place"] = f"danh sách tổ chức đảng ghi {_q(ends[0])}"
-    return reassessed(form, confirmed, doubted)
+    return reassessed(form, confirmed, doubted, mended)
+
+
+def _mended(name: str) -> str:
+    """A unit's name as read, with OCR's "Chỉ bộ" for the "Chi bộ" it starts with mended."""
+    read = _spelt(name)
+    return "chi bộ" + read[len("chỉ bộ"):] if read.startswith("chỉ bộ") else read
 
 
 def check_unit_name(f: _Facts) -> Iterator[Problem]:

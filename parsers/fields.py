@@ -1111,12 +1111,15 @@ def _needs_review(form: ParsedForm) -> bool:
 
 
 def reassessed(form: ParsedForm, confirmed: Iterable[str] = (),
-               doubted: Mapping[str, str] | None = None) -> ParsedForm:
+               doubted: Mapping[str, str] | None = None,
+               mended: Mapping[str, str] | None = None) -> ParsedForm:
     """``form`` after another source has spoken about some of its values (the roster, which
     the validation knows and the reader does not).
 
     Each ``confirmed`` key's value is spelt exactly as the other source spells it: its
-    confidence rises to :data:`CONFIRMED` and its "not sure" warning goes.  Each ``doubted``
+    confidence rises to :data:`CONFIRMED` and its "not sure" warning goes; one also in
+    ``mended`` (a known OCR slip away from it) takes that spelling, its raw text kept as read.
+    Each ``doubted``
     key's value differs from it only where OCR slips (a tone mark): it falls under the bar,
     with a warning saying what the other source says (``doubted[key]``).  Whether a person must
     look is then decided again as the reader decides it, unless the reader had a reason of its
@@ -1132,7 +1135,9 @@ def reassessed(form: ParsedForm, confirmed: Iterable[str] = (),
                 if not (p.field in keys and p.message.startswith(UNSURE + " \u201c"))]
     for key in confirmed:
         if key in fields and key not in doubted:
-            fields[key] = replace(fields[key], confidence=max(fields[key].confidence, CONFIRMED))
+            value = fields[key].value if key not in (mended or {}) else (mended or {})[key]
+            fields[key] = replace(fields[key], value=value,
+                                  confidence=max(fields[key].confidence, CONFIRMED))
     for key, other in doubted.items():
         if key not in fields:
             continue

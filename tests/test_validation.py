@@ -569,6 +569,37 @@ def test_scan_name_wrong_only_in_a_tone_mark_goes_to_a_person(tree: RosterTree,
     assert any("“Ba Thánh”, danh sách tổ chức đảng ghi “Đảng bộ xã Ba Thành”" in m for m in said)
 
 
+def test_scan_chi_bo_read_chi_with_a_tone_takes_the_roster_spelling(tree: RosterTree,
+                                                                     plan: Plan) -> None:
+    values = {**ASSESS_CHI_BO, "unit_name": "Chỉ bộ Thôn Làng Mầm"}
+    out = validate(scanned(values, {"unit_name": 0.93}),
+                   ValidationContext(plan=plan, tree=tree, received_on=D(2023, 12, 20)))
+    assert out.needs_review is False and out.problems == ()
+    assert out.fields["unit_name"].value == "Chi bộ Thôn Làng Mầm"
+    assert out.fields["unit_name"].raw == "Chỉ bộ Thôn Làng Mầm"  # what was read, kept
+    other = {**ASSESS_CHI_BO, "unit_name": "Chỉ bộ Thôn Làng Mẩm"}  # and a tone slip beside it
+    out = validate(scanned(other, {}), ValidationContext(plan=plan, tree=tree,
+                                                         received_on=D(2023, 12, 20)))
+    assert out.needs_review is True and out.fields["unit_name"].value == "Chỉ bộ Thôn Làng Mẩm"
+
+
+def test_scan_secretary_spelt_as_the_roster_needs_no_person(plan: Plan) -> None:
+    units = tuple(replace(u, secretary="Đinh Văn A") if u.code == "CB1" else u for u in UNITS)
+    ctx = ValidationContext(plan=plan, tree=RosterTree(units), received_on=D(2023, 12, 20))
+    out = validate(scanned(ASSESS_CHI_BO, {"secretary_name": 0.71}), ctx)
+    assert out.needs_review is False and out.fields["secretary_name"].confidence == 0.97
+    slipped = validate(scanned({**ASSESS_CHI_BO, "secretary_name": "Đinh Vằn A"}, {}), ctx)
+    assert slipped.needs_review is True
+    assert any("danh sách tổ chức đảng ghi “Đinh Văn A”" in p.message for p in slipped.problems)
+    new_one = validate(scanned({**ASSESS_CHI_BO, "secretary_name": "Lê Thị B"},
+                               {"secretary_name": 0.71}), ctx)
+    assert new_one.needs_review is True  # another person: the OCR's own doubt stands
+    unknown = validate(scanned(ASSESS_CHI_BO, {"secretary_name": 0.71}),
+                       ValidationContext(plan=plan, tree=RosterTree(UNITS),
+                                         received_on=D(2023, 12, 20)))
+    assert unknown.needs_review is True  # no secretary in the roster: nothing to hold it to
+
+
 def test_scan_with_another_reason_for_review_stays_for_review(tree: RosterTree,
                                                               plan: Plan) -> None:
     form = scanned(ASSESS_CHI_BO, {"unit_name": 0.62, "t1_admitted": 0.5})
