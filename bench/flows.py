@@ -231,6 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--grassroots", type=int, default=25, help="đảng bộ cơ sở per committee")
     parser.add_argument("--chi-bo", type=int, default=10, help="chi bộ per đảng bộ cơ sở")
     parser.add_argument("--pdf", action="store_true", help="also convert the decisions to PDF")
+    parser.add_argument("--prefect-first", action="store_true",
+                        help="run the Prefect half before the direct one")
+    parser.add_argument("--no-warm-half", action="store_true",
+                        help="skip the direct half run first and not counted (without it, the"
+                        " first half measured ran 15-20 %% slower, whichever it was)")
     parser.add_argument("--out", type=Path, help="keep the workspaces here (and reuse the forms"
                         " written there by an earlier run of the same shape)")
     args = parser.parse_args(argv)
@@ -253,8 +258,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f" {time.perf_counter() - mark:,.0f} s ({base})")
 
     warm_up(base / "inbox")
-    direct = run_direct(workspace(base / "direct", roster, base / "inbox"), args.pdf)
-    console.print(f"direct: {direct['total']:,.1f} s")
+
+    def direct_half() -> dict[str, float]:
+        took = run_direct(workspace(base / "direct", roster, base / "inbox"), args.pdf)
+        console.print(f"direct: {took['total']:,.1f} s")
+        return took
+
+    if not args.no_warm_half:  # the first half of a process ran 15-20 % slower, either half
+        run_direct(workspace(base / "warm", roster, base / "inbox"), args.pdf)
+        stop_readers()
+    if not args.prefect_first:
+        direct = direct_half()
 
     from prefect.settings import PREFECT_API_URL
 
@@ -268,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ws = workspace(base / "prefect", roster, base / "inbox")
         idle = server_idle_rate()
         prefect = run_prefect(ws, args.pdf, idle)
+        if args.prefect_first:  # the server idles beside it (its polling: 0.02-0.03 CPU s/s)
+            direct = direct_half()
     console.print(f"Prefect: {prefect['total']:,.1f} s (server start {started:,.0f} s, apart)")
 
     from flows.steps import plan_batches
@@ -284,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                prefect["cpu"] + prefect["server"]),
     ]
     notes += [
+        "order: " + ("Prefect first, then direct" if args.prefect_first else
+                     "direct first, then Prefect") + (
+            "" if args.no_warm_half else ", after a direct half run first and not counted"),
         f"{len(units):,} units ({args.committees} committees × {args.grassroots} đảng bộ cơ sở"
         f" × {args.chi_bo} chi bộ), one Mẫu 02-TĐG .docx per chi bộ, year {YEAR}",
         "Prefect: flows.pipeline.run_all on a local Prefect server (SQLite) already running;"

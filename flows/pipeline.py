@@ -191,6 +191,14 @@ def remind(workspace: str, deadline: str, pdf: bool = True) -> DocumentRun:
     return _documents(ws, DocumentRequest(deadline=deadline, pdf=pdf), "chua-nop")
 
 
+# The subflows as run-all calls them: their parameters come from run-all's own, already checked,
+# and Prefect's check builds a pydantic model at every call (0.13 s a subflow).  Called on
+# their own (deployments, the CLI), the flows still check what they are given.
+_INTAKE = intake.with_options(validate_parameters=False)
+_EVALUATE = evaluate.with_options(validate_parameters=False)
+_PUBLISH = publish.with_options(validate_parameters=False)
+
+
 @contextmanager
 def _subflows() -> Iterator[None]:
     """Subflows without heartbeats of their own: they run in their parent's process, whose
@@ -220,15 +228,15 @@ def run_all(
     """intake → evaluate → publish.  What is published: ``review``'s documents, or those of
     ``years``, or else of the years whose reports this intake changed."""
     with _subflows():
-        read = intake(workspace, evaluate=False)
+        read = _INTAKE(workspace, evaluate=False)
         wanted = years or (None if review else sorted(read.report.years) or None)
-        run = evaluate(workspace, years=wanted, review=review).evaluation
+        run = _EVALUATE(workspace, years=wanted, review=review).evaluation
         made: list[DocumentRun] = []
         if documents and review:
-            made.append(publish(workspace, review=review, pdf=pdf))
+            made.append(_PUBLISH(workspace, review=review, pdf=pdf))
         elif documents:
             for year in years or sorted(read.report.years):
-                made.append(publish(workspace, year=year, pdf=pdf))
+                made.append(_PUBLISH(workspace, year=year, pdf=pdf))
     if documents and not made:
         get_run_logger().info("Không có năm nào có phiếu mới: không lập văn bản.")
     return RunAllResult(read, run, tuple(made))
