@@ -40,7 +40,8 @@ def text_image(lines: list[str], size: int = 40) -> Image.Image:
 
 
 def workers() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
+    """This process's Tesseract workers (not those of reader processes an earlier test left)."""
+    return [p for p in psutil.Process().children(recursive=False)
             if any("_tessworker.py" in part for part in p.cmdline())]
 
 
