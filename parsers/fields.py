@@ -1119,13 +1119,13 @@ def reassessed(form: ParsedForm, confirmed: Iterable[str] = (),
     Each ``confirmed`` key's value is spelt exactly as the other source spells it: its
     confidence rises to :data:`CONFIRMED` and its "not sure" warning goes; one also in
     ``mended`` (a known OCR slip away from it) takes that spelling, its raw text kept as read.
-    Each ``doubted``
-    key's value differs from it only where OCR slips (a tone mark): it falls under the bar,
-    with a warning saying what the other source says (``doubted[key]``).  Whether a person must
-    look is then decided again as the reader decides it, unless the reader had a reason of its
-    own this cannot see (then the form stays for review).
+    Each ``doubted`` key's value differs from it only where OCR slips (a tone mark): it falls
+    under the bar, with a warning saying what the other source says (``doubted[key]``).
+    Whether a person must look is then decided again as the reader decides it, unless the
+    reader had a reason of its own this cannot see (then the form stays for review).
     """
     doubted = dict(doubted or {})
+    mended = dict(mended or {})
     keys = {k for k in confirmed if k in form.fields} | {k for k in doubted if k in form.fields}
     if not keys:
         return form
@@ -1135,8 +1135,7 @@ def reassessed(form: ParsedForm, confirmed: Iterable[str] = (),
                 if not (p.field in keys and p.message.startswith(UNSURE + " \u201c"))]
     for key in confirmed:
         if key in fields and key not in doubted:
-            value = fields[key].value if key not in (mended or {}) else (mended or {})[key]
-            fields[key] = replace(fields[key], value=value,
+            fields[key] = replace(fields[key], value=mended.get(key, fields[key].value),
                                   confidence=max(fields[key].confidence, CONFIRMED))
     for key, other in doubted.items():
         if key not in fields:

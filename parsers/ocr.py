@@ -260,7 +260,11 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, str(_WORKER), tessdata], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env(), bufsize=0)
-        self.version = str(self.receive(PROBE_TIMEOUT)["version"])
+        try:
+            self.version = str(self.receive(PROBE_TIMEOUT)["version"])
+        except BaseException:  # it did not start as a worker: no process is left behind
+            self.stop()
+            raise
 
     def ask(self, header: dict[str, Any], pixels: bytes, timeout: float) -> dict[str, Any]:
         head = json.dumps(header).encode("utf-8")
@@ -344,8 +348,8 @@ class _Engines:
     def read(self, tessdata: str, image: Image.Image, lang: str, psm: int, dpi: int,
              timeout: float, config: dict[str, str], where: str) -> str:
         """Tesseract's TSV for ``image``: the page's words."""
-        if image.mode not in ("L", "RGB"):
-            image = image.convert("L" if image.mode in ("1", "LA", "I", "I;16", "P") else "RGB")
+        if image.mode not in ("L", "RGB"):  # as the program is given them (PPM: L or RGB)
+            image = image.convert("L" if image.mode == "1" else "RGB")
         bpp = 1 if image.mode == "L" else 3
         header = {"lang": lang, "psm": psm, "dpi": dpi, "vars": config, "width": image.width,
                   "height": image.height, "bpp": bpp}
@@ -357,6 +361,9 @@ class _Engines:
             raise _too_long(where, timeout) from None
         except (EOFError, OSError):  # it died under the page (a crash, killed for memory)
             raise _failed(where, worker.stop(), "") from None
+        except BaseException:  # interrupted mid-page: its answer would be the next page's
+            worker.stop()
+            raise
         self._give_back(worker)
         if "error" in answer:
             raise _failed(where, None, str(answer["error"]))
